@@ -34,11 +34,21 @@ def _backtrack(objective, theta, direction, value, slope, step=1.0, shrink=0.5, 
     return theta, value
 
 
+def _newton_direction(hessian, gradient):
+    """Solve :math:`H d = -g`; a least-squares solution where :math:`H` is numerically singular."""
+    try:
+        return -np.linalg.solve(hessian, gradient)
+    except np.linalg.LinAlgError:
+        return -np.linalg.lstsq(hessian, gradient, rcond=None)[0]
+
+
 def newton(objective, theta0, *, tol: float = 1e-12, max_iter: int = 100) -> SolverResult:
     """Damped Newton's method with Armijo backtracking.
 
     Stops when half the squared Newton decrement, :math:`\\tfrac12 g^\\top H^{-1} g`, which estimates
-    the gap to the optimum of a self-concordant objective, falls below ``tol``.
+    the gap to the optimum of a self-concordant objective, falls below ``tol``, after taking that
+    last full Newton step: near the optimum it squares the remaining error, so the returned
+    parameters are accurate to far below :math:`\\sqrt{\\text{tol}}`.
     """
     tol = check_real(tol, "tol", low=0.0, low_open=True)
     max_iter = check_positive_int(max_iter, "max_iter")
@@ -46,10 +56,11 @@ def newton(objective, theta0, *, tol: float = 1e-12, max_iter: int = 100) -> Sol
     value = objective.value(theta)
     for iteration in range(1, max_iter + 1):
         gradient = objective.gradient(theta)
-        direction = -np.linalg.solve(objective.hessian(theta), gradient)
+        direction = _newton_direction(objective.hessian(theta), gradient)
         decrement_squared = -gradient @ direction
         if 0.5 * decrement_squared < tol:
-            return SolverResult(theta, value, iteration - 1, True)
+            theta = theta + direction
+            return SolverResult(theta, objective.value(theta), iteration, True)
         theta, value = _backtrack(objective, theta, direction, value, -decrement_squared)
     return SolverResult(theta, value, max_iter, False)
 

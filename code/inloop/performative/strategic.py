@@ -117,13 +117,42 @@ class StrategicCredit:
 
         By the implicit function theorem, :math:`DG = -H^{-1} C` with :math:`H = \\nabla^2_\\phi L` and
         :math:`C = \\partial_\\theta \\nabla_\\phi L(\\phi; \\mathcal D(\\theta))`, both at :math:`\\phi = G(\\theta)`.
-        ``C`` is taken by central differences of the gradient, which is smooth in ``theta``.
         """
         theta = check_array(theta, "theta", ndim=1)
         phi = self.fit(theta).theta
+        hessian, cross = self._curvatures(theta, phi, step)
+        return -np.linalg.solve(hessian, cross)
+
+    def rgd_jacobian(self, theta, step_size: float, step: float = 1e-6) -> np.ndarray:
+        """Jacobian of the RGD map :math:`\\theta \\mapsto \\theta - \\eta\\nabla_\\phi L(\\theta; \\mathcal D(\\theta))`: :math:`I - \\eta(H + C)`."""
+        theta = check_array(theta, "theta", ndim=1)
+        step_size = check_real(step_size, "step_size", low=0.0, low_open=True)
+        hessian, cross = self._curvatures(theta, theta, step)
+        return np.eye(self.n_features) - step_size * (hessian + cross)
+
+    def _curvatures(self, theta, phi, step):
+        """:math:`H = \\nabla^2_\\phi L(\\phi; \\mathcal D(\\theta))` and :math:`C = \\partial_\\theta \\nabla_\\phi L(\\phi; \\mathcal D(\\theta))`.
+
+        ``C`` is taken by central differences of the gradient, which is smooth in ``theta``.
+        """
         cross = np.empty((self.n_features, self.n_features))
         for k in range(self.n_features):
             offset = np.zeros(self.n_features)
             offset[k] = step
             cross[:, k] = (self.risk(theta + offset).gradient(phi) - self.risk(theta - offset).gradient(phi)) / (2 * step)
-        return -np.linalg.solve(self.risk(theta).hessian(phi), cross)
+        return self.risk(theta).hessian(phi), cross
+
+    def stable_point(self, theta0=None, tol: float = 1e-10, max_iter: int = 50) -> np.ndarray:
+        """Solve the stability equation :math:`G(\\theta) = \\theta` by Newton's method on :math:`\\theta - G(\\theta)`.
+
+        Each step is :math:`\\theta \\leftarrow \\theta - (I - DG(\\theta))^{-1}(\\theta - G(\\theta))`. Unlike RRM, this
+        finds the stable point also when it repels RRM (spectral radius of :math:`DG` above 1).
+        """
+        theta = np.zeros(self.n_features) if theta0 is None else check_array(theta0, "theta0", ndim=1)
+        for _ in range(max_iter):
+            residual = theta - self.fit(theta).theta
+            if np.linalg.norm(residual) < tol:
+                return theta
+            theta = theta - np.linalg.solve(np.eye(self.n_features) - self.rrm_jacobian(theta), residual)
+        raise RuntimeError(f"The stability equation did not converge in {max_iter} Newton steps; "
+                           "start closer to the stable point (theta0) or use a smaller epsilon.")

