@@ -1,0 +1,5 @@
+"""Unit tests draw figures without a display."""
+
+import matplotlib
+
+matplotlib.use("Agg")
