@@ -29,9 +29,10 @@ site: $(STAMP)
 
 test: $(STAMP) unit notebooks
 	$(BIN)/jupyter-book build . -W -n --keep-going --all
+	$(BIN)/python -m pytest -q tests/site
 
 unit: $(STAMP)
-	$(BIN)/python -m pytest tests -q
+	$(BIN)/python -m pytest tests -q --ignore=tests/site
 
 notebooks: $(STAMP)
 	$(BIN)/python -m pytest -q --nbval --nbval-current-env --nbval-sanitize-with tests/sanitize.cfg chapters

@@ -92,7 +92,7 @@ class GaussianLocationProblem:
 
     @property
     def performative_risk_curvature(self) -> float:
-        """Second derivative of PR: :math:`\\gamma - 2\\varepsilon\\beta + \\kappa\\varepsilon^2`."""
+        """The second derivative of the performative risk, :math:`\\gamma - 2\\varepsilon\\beta + \\kappa\\varepsilon^2`."""
         return self.gamma - 2 * self.epsilon * self.beta + self.kappa * self.epsilon**2
 
     @property

@@ -62,7 +62,7 @@ class StrategicCredit:
     Parameters
     ----------
     data:
-        Preprocessed credit data (:func:`inloop.data.load_credit`).
+        Preprocessed credit data (:func:`inloop.data.credit.load_credit`).
     epsilon:
         Strength of the applicants' response (the sensitivity of the distribution map).
     response:
