@@ -12,7 +12,7 @@ DATA_WHEELS := whynot==0.12.0
 export PYTHONHASHSEED := 0
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: book test unit notebooks site benchmark clean
+.PHONY: book test unit notebooks rehearsal site benchmark clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -27,9 +27,14 @@ book: $(STAMP) site
 site: $(STAMP)
 	$(BIN)/jupyter-book build . -W -n --keep-going
 
-test: $(STAMP) unit notebooks
+# Strict nbval runs once, inside the Colab rehearsal environment (tools/colab_rehearsal.py), which
+# also proves that each chapter's install cell is complete.
+test: $(STAMP) unit rehearsal
 	$(BIN)/jupyter-book build . -W -n --keep-going --all
 	$(BIN)/python -m pytest -q tests/site
+
+rehearsal: $(STAMP)
+	$(BIN)/python tools/colab_rehearsal.py
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests -q --ignore=tests/site
@@ -41,4 +46,4 @@ benchmark: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 
 clean:
-	rm -rf _build
+	rm -rf _build .colab-venv
