@@ -274,3 +274,23 @@ def test_checker_accepts_the_reference_and_explains_mistakes():
         check_best_response(in_place)
     with pytest.raises(AssertionError, match="Non-strategic"):
         check_best_response(all_columns)
+
+
+# ---------------------------------------------------------------- shared helpers
+
+def test_preset_selects_by_scale():
+    assert preset("book", book=1, paper=2) == 1
+    assert preset("paper", book=1, paper=2) == 2
+
+
+def test_plot_band_draws_the_median_and_a_band():
+    from inloop.plotting import figure, plot_band, use_book_style
+
+    use_book_style()
+    fig, ax = figure()
+    runs = np.vstack([np.arange(5.0) + offset for offset in (-1.0, 0.0, 1.0)])
+    line = plot_band(ax, np.arange(5), runs, label="median")
+    assert np.allclose(line.get_ydata(), np.arange(5.0))
+    assert len(ax.collections) == 1
+    fig2, axes = figure(ncols=2)
+    assert len(axes) == 2
