@@ -8,6 +8,8 @@ STAMP := $(VENV)/.installed
 # Packages that only carry data files. Their declared dependencies are broken or heavy and the book
 # never imports them, so they are installed without dependencies (see design notes in README.md).
 DATA_WHEELS := whynot==0.12.0
+# Optional dependency groups of pyproject.toml: the book's tools and every chapter's needs.
+EXTRAS := book,test,games
 # Deterministic runs (chapters keep matplotlib's inline backend so that figures are stored).
 export PYTHONHASHSEED := 0
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
@@ -17,7 +19,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=24" setuptools wheel
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[book,test]"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[$(EXTRAS)]"
 	$(BIN)/python -m pip install --quiet --no-deps -c constraints.txt $(DATA_WHEELS)
 	touch $(STAMP)
 
