@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 # never imports them, so they are installed without dependencies (see design notes in README.md).
 DATA_WHEELS := whynot==0.12.0
 # Optional dependency groups of pyproject.toml: the book's tools and every chapter's needs.
-EXTRAS := book,test,games
+EXTRAS := book,test,neural,games,earlyexit
 # Deterministic runs (chapters keep matplotlib's inline backend so that figures are stored).
 export PYTHONHASHSEED := 0
 export PIP_DISABLE_PIP_VERSION_CHECK := 1

@@ -1,0 +1,57 @@
+"""Performative prediction with neural networks (Mofakhami, Mitliagkas and Gidel, 2023).
+
+The pieces, each usable on its own:
+
+- :class:`ResampleIfRejected`: the RIR distribution map on any base sample, redrawing whole rows or
+  only a strategic subset of columns, for any prediction function with outputs in ``[0, 1 - delta]``;
+  :func:`rir_constants` gives its sensitivity constants.
+- :class:`ScaledSigmoidNetwork`: the ``d -> h -> 1`` LeakyReLU network with output
+  ``(1 - delta) * sigmoid``, float64, parameters as one flat vector.
+- :func:`fit_lbfgs` (full-batch L-BFGS with a stated stopping rule) and :func:`fit_adam` (the
+  published full-batch Adam), both for the squared loss with targets ``(1 - delta) * y`` and optional
+  sample weights (for mixtures of past distributions).
+- :func:`neural_rrm`: RRM through :func:`inloop.performative.repeated_risk_minimization`, returning a
+  :class:`NeuralRRMHistory` (parameters, performative and decoupled risks, accuracies, solver reports).
+
+A typical run on the credit data::
+
+    from inloop.data import load_credit
+    from inloop.neural import ResampleIfRejected, neural_rrm
+
+    credit = load_credit()
+    shift = ResampleIfRejected(credit.features, credit.labels, delta=0.55, strategic=credit.strategic_features)
+    history = neural_rrm(shift, rounds=30, width=8, seed=0)
+"""
+
+from .counterexample import CounterexampleRun, closed_form_scales, counterexample_rrm
+from .exercises import check_row_probabilities
+from .network import ScaledSigmoidNetwork, initial_parameters, network_from_flat
+from .rir import RIRConstants, RIRSample, ResampleIfRejected, chi_square, rejection_probability, rir_constants
+from .rrm import NeuralRIRProblem, NeuralRRMHistory, fit_base, neural_rrm
+from .training import FitResult, accuracy, fit_adam, fit_lbfgs, recode_labels, squared_loss
+
+__all__ = [
+    "CounterexampleRun",
+    "FitResult",
+    "NeuralRIRProblem",
+    "NeuralRRMHistory",
+    "RIRConstants",
+    "RIRSample",
+    "ResampleIfRejected",
+    "ScaledSigmoidNetwork",
+    "accuracy",
+    "check_row_probabilities",
+    "chi_square",
+    "closed_form_scales",
+    "counterexample_rrm",
+    "fit_adam",
+    "fit_base",
+    "fit_lbfgs",
+    "initial_parameters",
+    "network_from_flat",
+    "neural_rrm",
+    "recode_labels",
+    "rejection_probability",
+    "rir_constants",
+    "squared_loss",
+]

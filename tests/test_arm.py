@@ -1,0 +1,189 @@
+"""Affine risk minimizers: mixture rules, weight validation, RRM as a special case, stable points."""
+
+import numpy as np
+import pytest
+
+from inloop.data import credit
+from inloop.performative import StrategicCredit, repeated_risk_minimization
+from inloop.performative.arm import (
+    MixtureObjective,
+    affine_risk_minimization,
+    check_affine_weights,
+    mixture_weights,
+    proximal_risk_minimization,
+)
+from inloop.performative.lower_bounds import QuadraticObjective, bidiagonal_instance, perdomo_tight_instance
+
+
+@pytest.mark.parametrize("rule, n, expected", [
+    (1, 5, [1.0]),
+    (2, 1, [1.0]),
+    (2, 5, [0.5, 0.5]),
+    (4, 3, [1 / 3] * 3),
+    ("all", 4, [0.25] * 4),
+    ("half", 5, [1 / 3] * 3),
+    ("half", 1, [1.0]),
+    ((1.5, -0.5), 1, [1.0]),
+    ((1.5, -0.5), 3, [1.5, -0.5]),
+    (lambda n: np.full(n, 1.0 / n), 3, [1 / 3] * 3),
+])
+def test_mixture_rules(rule, n, expected):
+    np.testing.assert_allclose(mixture_weights(rule, n), expected)
+
+
+@pytest.mark.parametrize("weights, message", [
+    ([0.5, 0.6], "sum to one"),
+    ([np.nan, 1.0], "finite"),
+    ([], "non-empty"),
+    ([[0.5, 0.5]], "1-d"),
+    (["a", "b"], "real numbers"),
+])
+def test_weights_must_be_affine_and_finite(weights, message):
+    with pytest.raises(ValueError, match=message):
+        check_affine_weights(weights)
+
+
+@pytest.mark.parametrize("rule, message", [(0, ">= 1"), ("last", "'all', 'half'"), ((0.2, 0.2), "sum to one")])
+def test_invalid_rules_are_rejected(rule, message):
+    with pytest.raises(ValueError, match=message):
+        mixture_weights(rule, 3)
+
+
+def test_callable_rule_cannot_use_missing_snapshots():
+    with pytest.raises(ValueError, match="only 2 snapshots"):
+        mixture_weights(lambda n: [0.25] * 4, 2)
+
+
+def test_driver_validates_its_inputs():
+    instance = perdomo_tight_instance(0.5, 1.0, 1.0)
+    with pytest.raises(ValueError, match="rounds"):
+        affine_risk_minimization(instance, [1.0], 0)
+    with pytest.raises(ValueError, match="theta0"):
+        affine_risk_minimization(instance, [np.inf], 3)
+    with pytest.raises(ValueError, match="sum to one"):
+        affine_risk_minimization(instance, [1.0], 3, weights=(0.5, 0.2))
+    with pytest.raises(ValueError, match="proximal_weight"):
+        proximal_risk_minimization(instance, [1.0], 3, proximal_weight=-1.0)
+
+
+def test_mixture_objective_is_the_weighted_sum():
+    first = QuadraticObjective(np.eye(2), [1.0, 0.0], 0.5)
+    second = QuadraticObjective(3 * np.eye(2), [0.0, 2.0], -1.0)
+    mixture = MixtureObjective([first, second], [1.5, -0.5])
+    theta = np.array([0.3, -0.7])
+    assert mixture.value(theta) == pytest.approx(1.5 * first.value(theta) - 0.5 * second.value(theta))
+    np.testing.assert_allclose(mixture.gradient(theta), 1.5 * first.gradient(theta) - 0.5 * second.gradient(theta))
+    np.testing.assert_allclose(mixture.hessian(theta), 0.0 * np.eye(2))
+    with pytest.raises(ValueError, match="2 objectives but 3 weights"):
+        MixtureObjective([first, second], [0.2, 0.3, 0.5])
+
+
+def test_two_snapshot_recursion_on_the_tight_instance():
+    instance = perdomo_tight_instance(0.8, 1.0, 1.0)
+    thetas = affine_risk_minimization(instance, [1.0], 6, 2).thetas[:, 0]
+    assert thetas[1] == pytest.approx(0.8)  # first round: one snapshot only
+    for t in range(1, 6):
+        assert thetas[t + 1] == pytest.approx(0.8 * (thetas[t] + thetas[t - 1]) / 2, rel=1e-12)
+
+
+@pytest.fixture(scope="module")
+def strategic():
+    return StrategicCredit(credit.load_credit(), epsilon=5.0)
+
+
+def test_rrm_is_the_special_case_tau_one(strategic):
+    theta0 = np.zeros(strategic.n_features)
+    reference = repeated_risk_minimization(strategic, theta0, 4)
+    arm = affine_risk_minimization(strategic, theta0, 4, weights=1)
+    np.testing.assert_allclose(arm.thetas, reference.thetas, atol=1e-10)
+    np.testing.assert_allclose(arm.performative_risks, reference.performative_risks, atol=1e-12)
+
+
+def test_every_arm_keeps_and_finds_the_stable_point(strategic):
+    stable = strategic.stable_point()
+    for rule in (2, 4, "all", (1.5, -0.5)):
+        stays = affine_risk_minimization(strategic, stable, 3, rule, evaluate=False)
+        assert np.max(stays.distances_to(stable)) < 1e-8, rule
+        found = affine_risk_minimization(strategic, np.zeros(strategic.n_features), 30, rule, evaluate=False)
+        distances = found.distances_to(stable)
+        if rule == "all":  # the oldest snapshots keep weight 1/t: slow, sublinear convergence
+            assert distances[-1] < 0.5 * distances[10] and distances[-1] < 0.01
+        else:
+            assert distances[-1] < 1e-6, rule
+
+
+def test_history_is_kept_by_reference_not_copied():
+    instance = bidiagonal_instance(1.0, 1.0, 2.0, horizon=3)
+    built = []
+
+    class Recording:
+        def risk(self, deployed):
+            built.append(instance.risk(deployed))
+            return built[-1]
+
+        def mix(self, objectives, weights):
+            assert all(any(objective is seen for seen in built) for objective in objectives)
+            return MixtureObjective(objectives, weights)
+
+    affine_risk_minimization(Recording(), np.eye(6)[0], 5, "all")
+    assert len(built) == 5  # one new objective per round, none rebuilt
+
+
+@pytest.fixture()
+def resampled():
+    torch = pytest.importorskip("torch")
+    torch.set_num_threads(1)
+    from inloop.neural.network import ScaledSigmoidNetwork
+    from inloop.neural.rir import ResampleIfRejected
+
+    from inloop.performative.arm import ResampledNetworkProblem
+
+    rng = np.random.default_rng(0)
+    features = np.column_stack([rng.standard_normal((300, 3)), np.ones(300)])
+    labels = (features[:, 0] + 0.5 * rng.standard_normal(300) > 0).astype(float)
+    shift = ResampleIfRejected(features, labels, 0.55, strategic=(0, 1))
+    network = ScaledSigmoidNetwork(4, 3, 0.55, seed=0)
+    return ResampledNetworkProblem(shift, network, seed=1, max_iter=20), network.flat()
+
+
+def test_resampled_problem_keeps_donor_indices_only(resampled):
+    problem, theta0 = resampled
+    run = affine_risk_minimization(problem, theta0, 3, weights=2, evaluate=False)
+    assert len(problem.history) == 3
+    assert all(donors.dtype.kind == "i" and donors.shape == (300,) for donors in problem.history)
+    features, targets = problem.rows(problem.history[0])
+    base = problem.shift.features
+    np.testing.assert_array_equal(features[:, 2:], base[:, 2:])  # non-strategic columns untouched
+    np.testing.assert_array_equal(features[:, :2], base[problem.history[0]][:, :2])
+    np.testing.assert_allclose(targets, 0.45 * problem.shift.labels)
+    shifts = problem.loss_shifts(run.thetas)
+    assert shifts.shape == (3,) and np.all(shifts >= 0) and np.all(np.isfinite(shifts))
+
+
+def test_resampled_problem_validates(resampled):
+    problem, theta0 = resampled
+    with pytest.raises(ValueError, match="non-negative"):
+        problem.mix([np.arange(300), np.arange(300)], [1.5, -0.5])
+    with pytest.raises(ValueError, match="recorded samples"):
+        problem.loss_shifts(np.stack([theta0, theta0]))
+
+
+def test_resampled_rrm_is_reproducible(resampled):
+    problem, theta0 = resampled
+    from inloop.performative.arm import ResampledNetworkProblem
+
+    first = affine_risk_minimization(problem, theta0, 2, evaluate=False).thetas
+    again = ResampledNetworkProblem(problem.shift, problem.network, seed=1, max_iter=20)
+    np.testing.assert_array_equal(affine_risk_minimization(again, theta0, 2, evaluate=False).thetas, first)
+
+
+def test_resampled_tau_one_matches_chapter_two_rrm(resampled):
+    """With one snapshot, the ARM adapter draws the same samples and solves the same problems as Chapter 2's RRM."""
+    from inloop.neural import NeuralRIRProblem
+
+    problem, theta0 = resampled
+    options = dict(tol=problem.tol, max_iter=problem.max_iter)
+    reference = NeuralRIRProblem(problem.shift, width=3, seed=1, solver_options=options)
+    expected = repeated_risk_minimization(reference, theta0, 2).thetas
+    arm = affine_risk_minimization(problem, theta0, 2, weights=1, evaluate=False).thetas
+    np.testing.assert_allclose(arm, expected, rtol=1e-7, atol=1e-9)
