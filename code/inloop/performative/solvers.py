@@ -34,6 +34,14 @@ def _backtrack(objective, theta, direction, value, slope, step=1.0, shrink=0.5, 
     return theta, value
 
 
+def _start(objective, theta0, tol, max_iter):
+    """Validate the solver settings and evaluate the objective at the starting point."""
+    tol = check_real(tol, "tol", low=0.0, low_open=True)
+    max_iter = check_positive_int(max_iter, "max_iter")
+    theta = check_array(theta0, "theta0", ndim=1).copy()
+    return tol, max_iter, theta, objective.value(theta)
+
+
 def _newton_direction(hessian, gradient):
     """Solve :math:`H d = -g`; a least-squares solution where :math:`H` is numerically singular."""
     try:
@@ -50,10 +58,7 @@ def newton(objective, theta0, *, tol: float = 1e-12, max_iter: int = 100) -> Sol
     last full Newton step: near the optimum it squares the remaining error, so the returned
     parameters are accurate to far below :math:`\\sqrt{\\text{tol}}`.
     """
-    tol = check_real(tol, "tol", low=0.0, low_open=True)
-    max_iter = check_positive_int(max_iter, "max_iter")
-    theta = check_array(theta0, "theta0", ndim=1).copy()
-    value = objective.value(theta)
+    tol, max_iter, theta, value = _start(objective, theta0, tol, max_iter)
     for iteration in range(1, max_iter + 1):
         gradient = objective.gradient(theta)
         direction = _newton_direction(objective.hessian(theta), gradient)
@@ -73,10 +78,7 @@ def gradient_descent(
     This is the solver of the published strategic classification code: it stops when one step
     decreases the objective by less than ``tol``.
     """
-    tol = check_real(tol, "tol", low=0.0, low_open=True)
-    max_iter = check_positive_int(max_iter, "max_iter")
-    theta = check_array(theta0, "theta0", ndim=1).copy()
-    value = objective.value(theta)
+    tol, max_iter, theta, value = _start(objective, theta0, tol, max_iter)
     for iteration in range(1, max_iter + 1):
         gradient = objective.gradient(theta)
         theta, new_value = _backtrack(objective, theta, -gradient, value, -gradient @ gradient, initial_step)
