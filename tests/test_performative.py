@@ -294,3 +294,15 @@ def test_plot_band_draws_the_median_and_a_band():
     assert len(ax.collections) == 1
     fig2, axes = figure(ncols=2)
     assert len(axes) == 2
+
+
+def test_uniform_arm_checker_explains_mistakes():
+    from inloop.performative.exercises import _uniform_arm_reference, check_uniform_arm
+
+    assert check_uniform_arm(_uniform_arm_reference)
+    with pytest.raises(AssertionError, match="RRM"):
+        check_uniform_arm(lambda rho, rounds, theta0: theta0 * rho ** np.arange(rounds + 1))
+    with pytest.raises(AssertionError, match="newest snapshot"):
+        check_uniform_arm(lambda rho, rounds, theta0: _uniform_arm_reference(rho, rounds, theta0, include_current=False))
+    with pytest.raises(AssertionError, match="shape"):
+        check_uniform_arm(lambda rho, rounds, theta0: np.zeros(3))

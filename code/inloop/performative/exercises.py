@@ -50,3 +50,35 @@ def check_best_response(candidate) -> bool:
         raise AssertionError("Correct, but slow on 200,000 rows: replace the loop over rows by one array operation.")
     print("Correct: strategic columns move by -epsilon * theta_S, the others stay, the input is untouched.")
     return True
+
+
+def _uniform_arm_reference(rho: float, rounds: int, theta0: float, include_current: bool = True) -> np.ndarray:
+    """Iterates of :math:`\\theta_{t+1} = \\rho\\,\\frac{1}{t+1}\\sum_{i \\le t}\\theta_i` (the uniform "all" ARM)."""
+    thetas = [float(theta0)]
+    for t in range(rounds):
+        history = thetas if include_current else thetas[:-1] or thetas
+        thetas.append(rho * float(np.mean(history)))
+    return np.array(thetas)
+
+
+def check_uniform_arm(candidate) -> bool:
+    """Check ``candidate(rho, rounds, theta0)``: the iterates :math:`\\theta_0, \\dots, \\theta_T` of the uniform ARM.
+
+    The uniform ("all") affine risk minimizer on a scalar feedback :math:`\\rho` retrains on the
+    average of every past snapshot: :math:`\\theta_{t+1} = \\rho\\,\\frac{1}{t+1}\\sum_{i=0}^{t}\\theta_i`.
+    """
+    rho, rounds, theta0 = 0.5, 30, 1.0
+    result = np.asarray(candidate(rho, rounds, theta0), dtype=float)
+    expected = _uniform_arm_reference(rho, rounds, theta0)
+    if result.shape != expected.shape:
+        raise AssertionError(f"Return all iterates theta_0, ..., theta_T: expected shape {expected.shape}, got {result.shape}.")
+    if result[0] != theta0:
+        raise AssertionError("The first entry must be the starting point theta_0.")
+    if np.allclose(result, theta0 * rho ** np.arange(rounds + 1)):
+        raise AssertionError("These are RRM's iterates (only the last snapshot): average over all snapshots theta_0..theta_t.")
+    if np.allclose(result, _uniform_arm_reference(rho, rounds, theta0, include_current=False)):
+        raise AssertionError("The average leaves out the newest snapshot: round t averages theta_0, ..., theta_t (t + 1 terms).")
+    if not np.allclose(result, expected):
+        raise AssertionError("The iterates differ from rho * mean(theta_0, ..., theta_t); check the weights 1/(t+1).")
+    print("Correct: the uniform ARM averages all t + 1 snapshots; its error decays like a power of t.")
+    return True
