@@ -5,7 +5,8 @@
    nbval; nothing of the book's own dependencies.
 2. Each chapter is copied to ``_build/colab/`` with its install cell pointed at this checkout
    instead of the repository URL, and with a stand-in ``google.colab`` module so that the guarded
-   cell runs. Its output (pip's log) is excluded from the comparison; every other cell is compared
+   cell runs (and only it: the stand-in is removed at the end of the cell). Its output (pip's log)
+   is excluded from the comparison; every other cell is compared
    strictly with the stored outputs.
 3. Strict nbval executes the copies in that environment. A chapter whose install cell misses a
    package fails here, exactly as it would on Colab.
@@ -27,7 +28,10 @@ ROOT = Path(__file__).resolve().parents[1]
 ENV = ROOT / ".colab-venv"
 OUT = ROOT / "_build" / "colab"
 COLAB_PREINSTALLED = ["numpy", "scipy", "matplotlib", "torch", "pandas", "ipykernel", "pytest", "nbval"]
-STAND_IN = 'import types; sys.modules.setdefault("google.colab", types.ModuleType("google.colab"))  # rehearsal only\n'
+# The stand-in module exists only while the install cell runs: libraries that probe for Colab at
+# import time (transformers does) then behave as they do everywhere else in the rehearsal.
+STAND_IN = 'import types; sys.modules["google.colab"] = types.ModuleType("google.colab")  # rehearsal only\n'
+STAND_IN_REMOVED = '\nsys.modules.pop("google.colab", None)  # rehearsal only\n'
 
 
 def python() -> Path:
@@ -52,7 +56,7 @@ def rehearsal_copy(chapter: Path) -> Path:
         raise SystemExit(f"{chapter.name}: the first cell is not the standard install cell")
     source = source.replace("git+{REPOSITORY}", "{REPOSITORY}")
     source = source.replace("import sys\n", "import sys\n" + STAND_IN, 1)
-    cell["source"] = "# NBVAL_IGNORE_OUTPUT\n" + source
+    cell["source"] = "# NBVAL_IGNORE_OUTPUT\n" + source + STAND_IN_REMOVED
     target = OUT / chapter.name
     target.write_text(json.dumps(notebook, indent=1))
     return target
