@@ -12,9 +12,10 @@ import numpy as np
 from .._checks import check_positive_int, check_real
 
 
-def _constants(epsilon, beta, gamma):
+def _constants(epsilon, beta, gamma, beta_name: str = "beta"):
+    """Validate a sensitivity (>= 0), a smoothness or Lipschitz constant (> 0) and a curvature (> 0)."""
     epsilon = check_real(epsilon, "epsilon", low=0.0)
-    beta = check_real(beta, "beta", low=0.0, low_open=True)
+    beta = check_real(beta, beta_name, low=0.0, low_open=True)
     gamma = check_real(gamma, "gamma", low=0.0, low_open=True)
     return epsilon, beta, gamma
 
@@ -82,10 +83,7 @@ def stable_optimal_gap_bound(epsilon: float, gamma: float, lipschitz_in_z: float
 
 
 def _prediction_constants(epsilon, lipschitz, gamma):
-    epsilon = check_real(epsilon, "epsilon", low=0.0)
-    lipschitz = check_real(lipschitz, "lipschitz", low=0.0, low_open=True)
-    gamma = check_real(gamma, "gamma", low=0.0, low_open=True)
-    return epsilon, lipschitz, gamma
+    return _constants(epsilon, lipschitz, gamma, beta_name="lipschitz")
 
 
 def prediction_rrm_rate(epsilon: float, lipschitz: float, gamma: float) -> float:
