@@ -1,4 +1,4 @@
-"""Chapter 5 timings: vectorised flag insertion and teacher caching against simple baselines."""
+"""Chapter 5 timings: vectorised flag insertion, and where the flag row's gradient flows."""
 
 from __future__ import annotations
 
@@ -38,4 +38,38 @@ def cases() -> list[dict]:
         "baseline": "Python loop over rows",
         "baseline_seconds": slow_seconds,
         "agreement": "identical" if torch.equal(fast, slow) else "DIFFERENT",
-    }]
+    }, _training_step_case()]
+
+
+def _training_step_case() -> dict:
+    """LoRA training of (5.2) on SmolLM2-135M: the flag row learnt through the head only, or through both ends."""
+    import copy
+
+    from inloop.data.prompts import load_harmbench
+    from inloop.redflag import LoraSettings, TrainSettings, attach_lora, expand_vocabulary, train_red_flag
+    from inloop.redflag.benign import benign_prompts
+    from inloop.redflag.llm import generate_conversations, load_smollm2, silence_known_warnings
+
+    silence_known_warnings()
+    model, tokenizer = load_smollm2()
+    flag = expand_vocabulary(model)
+    answer = dict(prefill="Sure, here is", max_new_tokens=16)
+    harmful, _ = generate_conversations(model, tokenizer, load_harmbench()[:16], harmful=True, **answer)
+    benign, _ = generate_conversations(model, tokenizer, benign_prompts()[:16], **answer)
+    settings = TrainSettings(steps=6, batch_size=4, lr=1e-3, flag_lr=5e-3)
+    seconds, losses = {}, {}
+    for name in ("head only", "both ends"):
+        defended = attach_lora(copy.deepcopy(model), flag, LoraSettings(layers=(24, 25, 26, 27, 28, 29)))
+        if name == "both ends":  # undo the book's choice: let gradients flow back through the input embeddings
+            defended.get_input_embeddings()._forward_hooks.clear()
+        start = time.perf_counter()
+        history = train_red_flag(defended, harmful, benign, flag, settings)
+        seconds[name], losses[name] = time.perf_counter() - start, history[-1]["flag"]
+    return {
+        "case": "SmolLM2-135M, 6 LoRA steps of (5.2) on the top 6 layers, batch 4 + 4",
+        "method": "flag row learnt through the head (inputs detached)",
+        "method_seconds": seconds["head only"],
+        "baseline": "gradient through the input embeddings as well",
+        "baseline_seconds": seconds["both ends"],
+        "agreement": f"last flag loss {losses['head only']:.2f} vs {losses['both ends']:.2f}",
+    }

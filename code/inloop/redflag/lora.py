@@ -5,6 +5,11 @@ LoRA (Hu et al., 2022) freezes a weight :math:`W_0` and learns a low-rank update
 :math:`A \\in \\mathbb{R}^{r \\times k}`, :math:`B = 0` at the start, so the adapted model starts
 exactly at the original one. The ⟨rf⟩ row of the (tied) embedding is trained as well, through
 peft's *trainable tokens*, which learn a delta for the listed rows only.
+
+The flag row learns through the output head only: the input embeddings are detached, so no
+gradient flows below the lowest adapted layer. This is the book's choice, for speed: with adapters
+on the top layers only, backpropagation skips the frozen layers underneath, and the flag's input
+embedding still follows its trained output row when the two are tied.
 """
 
 from __future__ import annotations
@@ -38,7 +43,8 @@ def attach_lora(model, flag_id: int | None, settings: LoraSettings = LoraSetting
     """Wrap ``model`` (modified in place) in a peft model with LoRA adapters.
 
     With ``flag_id`` the embedding row of ⟨rf⟩ is trainable too (tied to the output head when the
-    model ties them). Only adapter parameters require gradients.
+    model ties them), through the output head only (see the module notes). Only adapter parameters
+    require gradients.
     """
     config = LoraConfig(
         r=settings.rank,
@@ -48,7 +54,15 @@ def attach_lora(model, flag_id: int | None, settings: LoraSettings = LoraSetting
         layers_to_transform=list(settings.layers) if settings.layers is not None else None,
         trainable_token_indices={"embed_tokens": [flag_id]} if flag_id is not None else None,
     )
-    return get_peft_model(model, config)
+    peft_model = get_peft_model(model, config)
+    if flag_id is not None:
+        peft_model.get_input_embeddings().register_forward_hook(_detach_output)
+    return peft_model
+
+
+def _detach_output(module, inputs, output):
+    """Forward hook: the input embeddings carry no gradient (backpropagation stops at the adapters)."""
+    return output.detach()
 
 
 @dataclass(frozen=True)
@@ -70,13 +84,16 @@ class TrainSettings:
 
 
 def train_red_flag(model, harmful: Conversations, benign: Conversations, flag_id: int,
-                   settings: TrainSettings = TrainSettings(), fixed_position: bool = False) -> list[dict]:
+                   settings: TrainSettings = TrainSettings(), fixed_position: bool = False,
+                   teacher: tuple[torch.Tensor, torch.Tensor] | None = None) -> list[dict]:
     """Minimise (5.2) with AdamW over minibatches of harmful and benign conversations.
 
     ``model`` is a peft model from :func:`attach_lora`; ``fixed_position=True`` trains the
     baseline that may only flag at the window start (slot 0 when ``window_start`` is 0). The
-    adapters learn at ``lr`` and the flag's embedding row at ``flag_lr``; the frozen model's
-    log-probabilities are computed once. Returns the per-step values of the three terms.
+    adapters learn at ``lr`` and the flag's embedding row at ``flag_lr``. The frozen model's
+    log-probabilities on ``harmful`` and ``benign`` are computed once, or passed as ``teacher``
+    (two outputs of :func:`~inloop.redflag.objective.reference_log_probs`) when several defences
+    train on the same data. Returns the per-step values of the three terms.
     """
     if len(harmful) == 0 or len(benign) == 0:
         raise ValueError("training needs at least one harmful and one benign conversation.")
@@ -89,8 +106,13 @@ def train_red_flag(model, harmful: Conversations, benign: Conversations, flag_id
     optimiser = torch.optim.AdamW([{"params": adapters, "lr": settings.lr},
                                    {"params": flag_row, "lr": settings.flag_lr}], weight_decay=0.0)
     model.eval()
-    teacher_h = reference_log_probs(model, harmful, flag_id)  # the frozen model, once for all steps
-    teacher_b = reference_log_probs(model, benign, flag_id)
+    if teacher is None:  # the frozen model, once for all steps
+        teacher = reference_log_probs(model, harmful, flag_id), reference_log_probs(model, benign, flag_id)
+    teacher_h, teacher_b = teacher
+    for name, log_probs, data in (("harmful", teacher_h, harmful), ("benign", teacher_b, benign)):
+        if log_probs.shape[:2] != (len(data), int(data.response_length.max())):
+            raise ValueError(f"the {name} teacher has shape {tuple(log_probs.shape)}; expected "
+                             f"({len(data)}, {int(data.response_length.max())}, V) from reference_log_probs.")
     history = []
     model.train()
     for _ in range(settings.steps):
