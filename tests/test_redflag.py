@@ -37,8 +37,8 @@ from inloop.redflag import (
 )
 from inloop.redflag.baselines import fit_logistic_regression, predict_harmful_probability
 from inloop.redflag.benign import benign_prompts, borderline_prompts
-from inloop.redflag.experiments import split_by_prompt
-from inloop.redflag.llm import request_in_answer
+from inloop.redflag.experiments import ChapterRun, split_by_prompt
+from inloop.redflag.llm import place_on_device, request_in_answer
 from inloop.redflag.toy import EOS, REFUSE, SURE, harm_onset
 
 WORLD = ToyWorld()
@@ -204,6 +204,53 @@ def test_flag_row_learns_through_the_output_head_only(base, toy_data):
     row = [p for n, p in peft_model.named_parameters() if "trainable_tokens" in n][0]
     peft_model(input_ids=harmful.tokens[:4]).logits[..., flag].sum().backward()
     assert row.grad is not None and row.grad.abs().sum() > 0, "the flag row still gets a gradient from the head"
+
+
+def test_place_on_device_validates_and_keeps_cpu_results(base, toy_data):
+    model, flag = base
+    harmful, _ = toy_data
+    moved = copy.deepcopy(model)
+    place_on_device(moved, "cpu")
+    probe = harmful.select(slice(0, 8))
+    assert torch.equal(flag_probabilities(moved, probe, flag), flag_probabilities(model, probe, flag))
+    with pytest.raises(ValueError, match="device"):
+        place_on_device(moved, "tpu")
+    with pytest.raises(ValueError, match="llm_device"):
+        ChapterRun(llm_device="gpu")
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="no CUDA GPU"):
+            place_on_device(moved, "cuda")
+
+
+def test_device_hooks_move_only_inputs_from_another_device():
+    from inloop.redflag.llm import _inputs_to_device
+
+    elsewhere = torch.nn.Linear(2, 2, device="meta")  # a model whose weights live on another device
+    ids, mask = torch.ones((1, 3), dtype=torch.long), torch.ones((1, 3), dtype=torch.long)
+    args, kwargs = _inputs_to_device(elsewhere, (ids,), {"attention_mask": mask, "use_cache": False})
+    assert args[0].device.type == kwargs["attention_mask"].device.type == "meta" and kwargs["use_cache"] is False
+    assert elsewhere._inputs_were_moved
+    args, _ = _inputs_to_device(elsewhere, (ids.to("meta"),), {})
+    assert not elsewhere._inputs_were_moved, "inputs already on the device (as inside generate) stay put"
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_a_model_on_the_gpu_gives_cpu_tensors_and_trains(base, toy_data):
+    model, flag = base
+    harmful, benign = toy_data
+    on_gpu = copy.deepcopy(model)
+    place_on_device(on_gpu, "cuda")
+    probe = harmful.select(slice(0, 8))
+    q_gpu = flag_probabilities(on_gpu, probe, flag)
+    assert q_gpu.device.type == "cpu"
+    torch.testing.assert_close(q_gpu, flag_probabilities(model, probe, flag), atol=1e-4, rtol=1e-4, equal_nan=True)
+    peft_model = attach_lora(on_gpu, flag, LoraSettings(rank=2))
+    history = train_red_flag(peft_model, harmful.select(slice(0, 16)), benign.select(slice(0, 16)), flag,
+                             TrainSettings(steps=2, batch_size=4))
+    assert np.isfinite([value for step in history for value in step.values()]).all()
+    prompts = WORLD.sample_prompts(4, True, torch.Generator().manual_seed(0))
+    tokens = peft_model.generate(input_ids=prompts, max_new_tokens=3)
+    assert tokens.device.type == "cpu" and tokens.shape[1] == prompts.shape[1] + 3
 
 
 def test_flag_detects_prefilled_harm_on_the_toy(base, defended):

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from .._checks import check_positive_int
+from .._checks import check_choice, check_positive_int
 from .attacks import prefill
 from .objective import Conversations, reference_log_probs, retention_term, slot_mask
 from .toy import SURE, ToyWorld, toy_conversations
@@ -74,7 +74,7 @@ def utility_kl(model, benign: Conversations, flag_id: int, batch_size: int = 8) 
 
 @dataclass(frozen=True)
 class ChapterRun:
-    """Sizes of the chapter's two experiments (one instance per preset)."""
+    """Sizes of the chapter's two experiments (one instance per preset), and where the real model runs."""
 
     toy_base_steps: int = 150
     toy_flag_steps: int = 100
@@ -93,6 +93,7 @@ class ChapterRun:
     llm_samples: int = 4
     llm_attack_steps: int = 6
     threads: int = 2
+    llm_device: str = "cpu"
 
     def __post_init__(self):
         for name in ("toy_base_steps", "toy_flag_steps", "toy_train_size", "toy_eval_size", "toy_samples",
@@ -100,3 +101,4 @@ class ChapterRun:
                      "llm_new_tokens", "llm_steps",
                      "llm_batch", "llm_rank", "llm_samples", "llm_attack_steps", "threads"):
             check_positive_int(getattr(self, name), name)
+        check_choice(self.llm_device, "llm_device", ("cpu", "cuda"))

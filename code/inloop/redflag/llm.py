@@ -16,7 +16,7 @@ from pathlib import Path
 
 import torch
 
-from .._checks import check_positive_int, check_real
+from .._checks import check_choice, check_positive_int, check_real
 from ..data._locate import file_in_installed_package, verify_sha256
 from .objective import Conversations
 
@@ -61,6 +61,43 @@ def load_smollm2(threads: int | None = None):
     model.eval()
     model.generation_config.pad_token_id = tokenizer.eos_token_id
     return model, tokenizer
+
+
+def place_on_device(model, device: str) -> None:
+    """Run ``model`` on ``device`` ("cpu" or "cuda") while the package keeps its own tensors on the CPU.
+
+    The weights move to ``device``. A forward pre-hook moves CPU inputs (token ids, attention mask)
+    to the device, and a forward hook brings the logits of those calls back to the CPU;
+    gradients flow through both copies. Calls whose inputs are already on the device, as inside
+    ``generate``, are left alone. The hooks stay with copies of the model and with merged adapters.
+    """
+    check_choice(device, "device", ("cpu", "cuda"))
+    if device == "cuda" and not torch.cuda.is_available():
+        raise ValueError("device='cuda' was asked for, but PyTorch sees no CUDA GPU; use device='cpu'.")
+    model.to(device)
+    if device == "cpu":
+        return
+    model.register_forward_pre_hook(_inputs_to_device, with_kwargs=True)
+    model.register_forward_hook(_logits_to_cpu, with_kwargs=True)
+
+
+def _inputs_to_device(module, args, kwargs):
+    """Forward pre-hook of :func:`place_on_device`: move CPU inputs to the model's device, and say so."""
+    device = next(module.parameters()).device
+    tensors = [value for value in (*args, *kwargs.values()) if isinstance(value, torch.Tensor)]
+    moved = bool(tensors) and tensors[0].device != device
+    if moved:
+        args = tuple(value.to(device) if isinstance(value, torch.Tensor) else value for value in args)
+        kwargs = {name: value.to(device) if isinstance(value, torch.Tensor) else value for name, value in kwargs.items()}
+    module._inputs_were_moved = moved
+    return args, kwargs
+
+
+def _logits_to_cpu(module, args, kwargs, output):
+    """Forward hook of :func:`place_on_device`: logits of calls whose inputs came from the CPU go back there."""
+    if getattr(module, "_inputs_were_moved", False):
+        output.logits = output.logits.cpu()
+    return output
 
 
 def silence_known_warnings() -> None:
@@ -110,10 +147,11 @@ def generate_conversations(model, tokenizer, prompts: list[str], prefill: str | 
     pieces, texts = [], []
     for start in range(0, len(heads), batch_size):
         ids, mask = _left_pad(heads[start: start + batch_size], pad)
-        out = model.generate(input_ids=ids, attention_mask=mask, max_new_tokens=max_new_tokens, do_sample=do_sample,
-                             temperature=temperature if do_sample else None, top_p=None, top_k=None,
-                             num_return_sequences=samples, eos_token_id=eos, pad_token_id=pad,
-                             repetition_penalty=repetition_penalty)
+        device = next(model.parameters()).device
+        out = model.generate(input_ids=ids.to(device), attention_mask=mask.to(device), max_new_tokens=max_new_tokens,
+                             do_sample=do_sample, temperature=temperature if do_sample else None, top_p=None,
+                             top_k=None, num_return_sequences=samples, eos_token_id=eos, pad_token_id=pad,
+                             repetition_penalty=repetition_penalty).cpu()
         pads = (mask == 0).sum(dim=1).repeat_interleave(samples)
         prefilled = prefill_length[start: start + batch_size].repeat_interleave(samples)
         generated = out[:, ids.shape[1]:]
