@@ -9,6 +9,7 @@ import torch
 
 from .._checks import check_choice, check_positive_int
 from .attacks import prefill
+from .llm import DEVICES
 from .objective import Conversations, reference_log_probs, retention_term, slot_mask
 from .toy import SURE, ToyWorld, toy_conversations
 
@@ -101,4 +102,4 @@ class ChapterRun:
                      "llm_new_tokens", "llm_steps",
                      "llm_batch", "llm_rank", "llm_samples", "llm_attack_steps", "threads"):
             check_positive_int(getattr(self, name), name)
-        check_choice(self.llm_device, "llm_device", ("cpu", "cuda"))
+        check_choice(self.llm_device, "llm_device", DEVICES)
