@@ -129,7 +129,8 @@ def generate_conversations(model, tokenizer, prompts: list[str], prefill: str | 
     """Generate responses and return them as right-padded :class:`~inloop.redflag.objective.Conversations` plus the decoded texts.
 
     The response starts at the prefilled text (if any): one string for every prompt, or a list with
-    one string per prompt. ``window_start`` is 0 for ``harmful=True`` and -1 otherwise. With ``samples > 1`` each prompt gets that many samples at ``temperature``
+    one string per prompt. ``window_start`` is 0 for ``harmful=True`` and -1 otherwise. With
+    ``samples > 1`` each prompt gets that many samples at ``temperature``
     (rows ``i * samples .. (i + 1) * samples - 1`` belong to prompt ``i``). A repetition penalty
     keeps the small model's greedy answers from looping on one word.
     """
@@ -140,8 +141,7 @@ def generate_conversations(model, tokenizer, prompts: list[str], prefill: str | 
     check_real(temperature, "temperature", low=0.0, low_open=True)
     eos = tokenizer.convert_tokens_to_ids("<|im_end|>")
     pad = tokenizer.eos_token_id
-    prefill_ids = [tokenizer(text, add_special_tokens=False)["input_ids"] if text else []
-                   for text in _prefills(prefill, len(prompts))]
+    prefill_ids = _prefill_ids(tokenizer, prefill, len(prompts))
     chats = tokenizer([chat_prefix(p) for p in prompts], add_special_tokens=False)["input_ids"]
     heads = [chat + answer for chat, answer in zip(chats, prefill_ids)]
     prefill_length = torch.tensor([len(ids) for ids in prefill_ids])
@@ -176,20 +176,19 @@ def generate_conversations(model, tokenizer, prompts: list[str], prefill: str | 
     return Conversations(tokens, start, length, window), texts
 
 
-def _prefills(prefill: str | list[str], count: int) -> list[str]:
-    """One prefilled text per prompt: ``prefill`` repeated, or the list itself if its length matches."""
+def _prefill_ids(tokenizer, prefill: str | list[str], count: int) -> list[list[int]]:
+    """Token ids of each prompt's prefilled text: ``prefill`` repeated, or the list if its length matches."""
     if isinstance(prefill, str):
-        return [prefill] * count
-    if len(prefill) != count or not all(isinstance(text, str) for text in prefill):
+        prefill = [prefill] * count
+    elif len(prefill) != count or not all(isinstance(text, str) for text in prefill):
         raise ValueError(f"prefill must be one string or a list of {count} strings (one per prompt), "
                          f"got {type(prefill).__name__} of length {len(prefill)}.")
-    return list(prefill)
+    return [tokenizer(text, add_special_tokens=False)["input_ids"] if text else [] for text in prefill]
 
 
 def prefill_lengths(tokenizer, prefill: str | list[str], count: int) -> torch.Tensor:
     """Number of tokens of each prompt's prefilled text: the first slot the model writes itself."""
-    return torch.tensor([len(tokenizer(text, add_special_tokens=False)["input_ids"]) if text else 0
-                         for text in _prefills(prefill, count)])
+    return torch.tensor([len(ids) for ids in _prefill_ids(tokenizer, prefill, count)])
 
 
 def request_in_answer(request: str) -> str:
