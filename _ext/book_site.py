@@ -5,7 +5,12 @@
 - A default colour mode, so the theme's script does not report an empty mode on every page.
 - Each inline script once: the live-code extension registers its configuration script twice,
   and the second copy fails in the browser ("Identifier has already been declared").
+- The site's root ``index.html``, a redirect to the first page that also declares the book's icon.
+  Without it the table-of-contents extension writes a bare redirect, and a browser that opens it
+  asks the server for ``/favicon.ico``, which the site does not have.
 """
+
+from pathlib import Path
 
 from docutils import nodes
 from sphinx.util.docutils import SphinxDirective
@@ -56,9 +61,20 @@ def fix_page_context(app, pagename, templatename, context, doctree):
     context["script_files"] = unique
 
 
+def write_root_redirect(app, exception):
+    root_doc = app.config.root_doc
+    if exception is not None or app.builder.name != "html" or root_doc == "index":
+        return
+    icon = f'<link rel="icon" href="_static/{Path(app.config.html_favicon).name}" />\n' if app.config.html_favicon else ""
+    redirect = f'<meta http-equiv="Refresh" content="0; url={root_doc}.html" />\n'
+    Path(app.outdir, "index.html").write_text(redirect + icon, encoding="utf8")
+
+
 def setup(app):
     app.add_node(exercise_index)
     app.add_directive("exercise-index", ExerciseIndex)
     app.connect("doctree-resolved", fill_exercise_index)
     app.connect("html-page-context", fix_page_context, priority=900)
+    # before sphinx-external-toc's handler (priority 500), which keeps an index.html that exists
+    app.connect("build-finished", write_root_redirect, priority=400)
     return {"parallel_read_safe": True, "parallel_write_safe": True, "env_version": 1}
