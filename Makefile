@@ -14,7 +14,7 @@ EXTRAS := book,test,neural,games,earlyexit,redflag
 export PYTHONHASHSEED := 0
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: book test unit notebooks rehearsal site benchmark clean
+.PHONY: book test lint unit notebooks rehearsal site benchmark clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -31,12 +31,18 @@ site: $(STAMP)
 
 # Strict nbval runs once, inside the Colab rehearsal environment (tools/colab_rehearsal.py), which
 # also proves that each chapter's install cell is complete.
-test: $(STAMP) unit rehearsal
+test: $(STAMP) lint unit rehearsal
 	$(BIN)/jupyter-book build . -W -n --keep-going --all
 	$(BIN)/python -m pytest -q tests/site
 
 rehearsal: $(STAMP)
 	$(BIN)/python tools/colab_rehearsal.py
+
+# Style and types: ruff (lint and format, also on the notebooks' code cells) and mypy on the package.
+lint: $(STAMP)
+	$(BIN)/ruff check code tests chapters tools benchmarks _ext
+	$(BIN)/ruff format --check code tests chapters tools benchmarks _ext
+	$(BIN)/mypy
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests -q --ignore=tests/site

@@ -54,7 +54,10 @@ def fix_page_context(app, pagename, templatename, context, doctree):
     context["default_mode"] = "light"
     seen, unique = set(), []
     for script in context.get("script_files", []):
-        key = (getattr(script, "filename", None) or "", getattr(script, "attributes", {}).get("body", ""))
+        key = (
+            getattr(script, "filename", None) or "",
+            getattr(script, "attributes", {}).get("body", ""),
+        )
         if key not in seen:
             seen.add(key)
             unique.append(script)
@@ -65,7 +68,11 @@ def write_root_redirect(app, exception):
     root_doc = app.config.root_doc
     if exception is not None or app.builder.name != "html" or root_doc == "index":
         return
-    icon = f'<link rel="icon" href="_static/{Path(app.config.html_favicon).name}" />\n' if app.config.html_favicon else ""
+    icon = (
+        f'<link rel="icon" href="_static/{Path(app.config.html_favicon).name}" />\n'
+        if app.config.html_favicon
+        else ""
+    )
     redirect = f'<meta http-equiv="Refresh" content="0; url={root_doc}.html" />\n'
     Path(app.outdir, "index.html").write_text(redirect + icon, encoding="utf8")
 

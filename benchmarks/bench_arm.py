@@ -9,7 +9,6 @@ from __future__ import annotations
 import time
 
 import numpy as np
-
 from inloop.performative.arm import affine_risk_minimization
 from inloop.performative.pricing import synthetic_pricing_game
 
@@ -21,8 +20,13 @@ def _pricing_case(rule, runs: int = 200, steps: int = 40) -> dict:
     batched = affine_risk_minimization(game, start, steps, weights=rule, evaluate=False).thetas
     method_seconds = time.perf_counter() - begin
     begin = time.perf_counter()
-    looped = np.stack([affine_risk_minimization(game, start[run], steps, weights=rule, evaluate=False).thetas
-                       for run in range(runs)], axis=1)
+    looped = np.stack(
+        [
+            affine_risk_minimization(game, start[run], steps, weights=rule, evaluate=False).thetas
+            for run in range(runs)
+        ],
+        axis=1,
+    )
     baseline_seconds = time.perf_counter() - begin
     gap = float(np.max(np.abs(batched - looped)))
     return {

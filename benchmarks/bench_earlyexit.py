@@ -5,20 +5,39 @@ from __future__ import annotations
 import time
 
 import numpy as np
-
 from inloop.earlyexit import (
-    PCEE, ConfidenceRule, EarlyExitSettings, ExitTable, RiskControlRule, SmoothedPCEE, TemperatureRule,
-    exit_logits, load_splits, ltt_violation_rate, set_threads, train_network,
+    PCEE,
+    ConfidenceRule,
+    EarlyExitSettings,
+    ExitTable,
+    RiskControlRule,
+    SmoothedPCEE,
+    TemperatureRule,
+    exit_logits,
+    load_splits,
+    ltt_violation_rate,
+    set_threads,
+    train_network,
 )
 
-SETTINGS = EarlyExitSettings(n_train=300, n_validation=1000, small_channels=(8,), large_channels=(8, 16, 32, 64),
-                             pooled_blocks=2, epochs=3)
+SETTINGS = EarlyExitSettings(
+    n_train=300,
+    n_validation=1000,
+    small_channels=(8,),
+    large_channels=(8, 16, 32, 64),
+    pooled_blocks=2,
+    epochs=3,
+)
 DELTAS = (0.6, 0.7, 0.8, 0.9, 0.95)
 
 
 def _rules(net, labels):
-    return [ConfidenceRule(), PCEE(15).fit(net.validation, labels), SmoothedPCEE(15, conditional=True).fit(net.validation, labels),
-            TemperatureRule().fit(net.validation, labels)]
+    return [
+        ConfidenceRule(),
+        PCEE(15).fit(net.validation, labels),
+        SmoothedPCEE(15, conditional=True).fit(net.validation, labels),
+        TemperatureRule().fit(net.validation, labels),
+    ]
 
 
 def _cached_vs_rerun(net, splits, labels) -> dict:
@@ -29,19 +48,31 @@ def _cached_vs_rerun(net, splits, labels) -> dict:
     cached = [rule.decide(table, delta).exits for rule in rules for delta in DELTAS]
     method = time.perf_counter() - start
     start = time.perf_counter()
-    rerun = [rule.decide(ExitTable.from_logits(exit_logits(net.model, images), net.costs.cumulative), delta).exits
-             for rule in rules for delta in DELTAS]
+    rerun = [
+        rule.decide(
+            ExitTable.from_logits(exit_logits(net.model, images), net.costs.cumulative), delta
+        ).exits
+        for rule in rules
+        for delta in DELTAS
+    ]
     baseline = time.perf_counter() - start
     same = all(np.array_equal(a, b) for a, b in zip(cached, rerun))
-    return {"case": f"{len(rules)} rules x {len(DELTAS)} targets, 1000 images", "method": "one cached forward pass",
-            "method_seconds": method, "baseline": "forward pass per rule and target", "baseline_seconds": baseline,
-            "agreement": "identical exits" if same else "exits differ"}
+    return {
+        "case": f"{len(rules)} rules x {len(DELTAS)} targets, 1000 images",
+        "method": "one cached forward pass",
+        "method_seconds": method,
+        "baseline": "forward pass per rule and target",
+        "baseline_seconds": baseline,
+        "agreement": "identical exits" if same else "exits differ",
+    }
 
 
 def _ltt_matrix_vs_loop(net, labels) -> dict:
     n_splits, n_cal = 50, 500
     start = time.perf_counter()
-    check = ltt_violation_rate(net.validation, labels, 0.8, n_calibration=n_cal, n_splits=n_splits, mode="split", seed=0)
+    check = ltt_violation_rate(
+        net.validation, labels, 0.8, n_calibration=n_cal, n_splits=n_splits, mode="split", seed=0
+    )
     method = time.perf_counter() - start
     start = time.perf_counter()
     rng = np.random.default_rng(0)
@@ -53,9 +84,14 @@ def _ltt_matrix_vs_loop(net, labels) -> dict:
         errors.append(1 - rule.decide(net.validation.subset(test), 0.8).accuracy(labels[test]))
     baseline = time.perf_counter() - start
     gap = float(np.max(np.abs(np.array(errors) - check["errors"])))
-    return {"case": f"LTT check, {n_splits} splits", "method": "all splits as one matrix product",
-            "method_seconds": method, "baseline": "fit and test each split", "baseline_seconds": baseline,
-            "agreement": f"max error gap {gap:.1e}"}
+    return {
+        "case": f"LTT check, {n_splits} splits",
+        "method": "all splits as one matrix product",
+        "method_seconds": method,
+        "baseline": "fit and test each split",
+        "baseline_seconds": baseline,
+        "agreement": f"max error gap {gap:.1e}",
+    }
 
 
 def cases() -> list[dict]:

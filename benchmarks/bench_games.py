@@ -10,8 +10,13 @@ import time
 
 import numpy as np
 import torch
-
-from inloop.games import CollectiveRiskDilemma, pivotal_probability, pmf_by_enumeration, pmf_recursion, scale_free
+from inloop.games import (
+    CollectiveRiskDilemma,
+    pivotal_probability,
+    pmf_by_enumeration,
+    pmf_recursion,
+    scale_free,
+)
 from inloop.games.poisson_binomial import pmf_fourier
 
 
@@ -31,9 +36,16 @@ def cases() -> list[dict]:
     probs = rng.uniform(size=16)
     method_s, method = _seconds(lambda: pmf_fourier(torch.as_tensor(probs)).numpy(), 20)
     base_s, base = _seconds(lambda: pmf_by_enumeration(probs), 3)
-    rows.append(dict(case="pmf, 16 neighbours", method="DFT of the generating function", method_seconds=method_s,
-                     baseline="enumeration of 2^16 profiles", baseline_seconds=base_s,
-                     agreement=f"max abs diff {np.abs(method - base).max():.1e}"))
+    rows.append(
+        dict(
+            case="pmf, 16 neighbours",
+            method="DFT of the generating function",
+            method_seconds=method_s,
+            baseline="enumeration of 2^16 profiles",
+            baseline_seconds=base_s,
+            agreement=f"max abs diff {np.abs(method - base).max():.1e}",
+        )
+    )
 
     # 2. Pivotal probabilities of every agent of 20 scale-free graphs of 50 agents, 32 forecasts each.
     game = CollectiveRiskDilemma()
@@ -58,9 +70,16 @@ def cases() -> list[dict]:
     method_s, method = _seconds(vectorised, 3)
     base_s, base = _seconds(per_agent_recursion, 1)
     diff = max(np.abs(a - b).max() for a, b in zip(method, base))
-    rows.append(dict(case="pivotal prob., 10 graphs x 50 agents x 16 forecasts", method="vectorised exact (padded, all agents at once)",
-                     method_seconds=method_s, baseline="recursion per agent and forecast", baseline_seconds=base_s,
-                     agreement=f"max abs diff {diff:.1e}"))
+    rows.append(
+        dict(
+            case="pivotal prob., 10 graphs x 50 agents x 16 forecasts",
+            method="vectorised exact (padded, all agents at once)",
+            method_seconds=method_s,
+            baseline="recursion per agent and forecast",
+            baseline_seconds=base_s,
+            agreement=f"max abs diff {diff:.1e}",
+        )
+    )
     return rows
 
 

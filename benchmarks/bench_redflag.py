@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 
 import torch
-
 from inloop.redflag.objective import insert_flag
 
 
@@ -31,14 +30,17 @@ def cases() -> list[dict]:
     position = torch.randint(0, 129, (16384,), generator=generator)
     fast, fast_seconds = _time(insert_flag, tokens, position, 49152)
     slow, slow_seconds = _time(_loop_insert, tokens, position, 49152)
-    return [{
-        "case": "insert the flag into 16384 sequences of 128 tokens",
-        "method": "insert_flag (gather + where)",
-        "method_seconds": fast_seconds,
-        "baseline": "Python loop over rows",
-        "baseline_seconds": slow_seconds,
-        "agreement": "identical" if torch.equal(fast, slow) else "DIFFERENT",
-    }, _training_step_case()]
+    return [
+        {
+            "case": "insert the flag into 16384 sequences of 128 tokens",
+            "method": "insert_flag (gather + where)",
+            "method_seconds": fast_seconds,
+            "baseline": "Python loop over rows",
+            "baseline_seconds": slow_seconds,
+            "agreement": "identical" if torch.equal(fast, slow) else "DIFFERENT",
+        },
+        _training_step_case(),
+    ]
 
 
 def _training_step_case() -> dict:
@@ -46,7 +48,13 @@ def _training_step_case() -> dict:
     import copy
 
     from inloop.data.prompts import load_harmbench
-    from inloop.redflag import LoraSettings, TrainSettings, attach_lora, expand_vocabulary, train_red_flag
+    from inloop.redflag import (
+        LoraSettings,
+        TrainSettings,
+        attach_lora,
+        expand_vocabulary,
+        train_red_flag,
+    )
     from inloop.redflag.benign import benign_prompts
     from inloop.redflag.llm import generate_conversations, load_smollm2, silence_known_warnings
 
@@ -54,13 +62,19 @@ def _training_step_case() -> dict:
     model, tokenizer = load_smollm2()
     flag = expand_vocabulary(model)
     answer = dict(prefill="Sure, here is", max_new_tokens=16)
-    harmful, _ = generate_conversations(model, tokenizer, load_harmbench()[:16], harmful=True, **answer)
+    harmful, _ = generate_conversations(
+        model, tokenizer, load_harmbench()[:16], harmful=True, **answer
+    )
     benign, _ = generate_conversations(model, tokenizer, benign_prompts()[:16], **answer)
     settings = TrainSettings(steps=6, batch_size=4, lr=1e-3, flag_lr=5e-3)
     seconds, losses = {}, {}
     for name in ("head only", "both ends"):
-        defended = attach_lora(copy.deepcopy(model), flag, LoraSettings(layers=(24, 25, 26, 27, 28, 29)))
-        if name == "both ends":  # undo the book's choice: let gradients flow back through the input embeddings
+        defended = attach_lora(
+            copy.deepcopy(model), flag, LoraSettings(layers=(24, 25, 26, 27, 28, 29))
+        )
+        if (
+            name == "both ends"
+        ):  # undo the book's choice: let gradients flow back through the input embeddings
             defended.get_input_embeddings()._forward_hooks.clear()
         start = time.perf_counter()
         history = train_red_flag(defended, harmful, benign, flag, settings)

@@ -30,7 +30,12 @@ BUDGET_SECONDS = {"book": 15 * 60, "chapter": 4 * 60}
 def time_chapter(path: Path) -> float:
     """Execute one chapter notebook in a fresh kernel and return the wall-clock seconds."""
     notebook = nbformat.read(path, as_version=4)
-    client = NotebookClient(notebook, timeout=1800, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}})
+    client = NotebookClient(
+        notebook,
+        timeout=1800,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
+    )
     start = time.perf_counter()
     client.execute()
     return time.perf_counter() - start
@@ -77,7 +82,9 @@ def algorithm_table(only: str | None) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--skip-chapters", action="store_true", help="only time the algorithms")
-    parser.add_argument("--only", help="restrict to chapters / bench modules whose name contains this")
+    parser.add_argument(
+        "--only", help="restrict to chapters / bench modules whose name contains this"
+    )
     args = parser.parse_args()
     os.environ.setdefault("PYTHONHASHSEED", "0")
     lines = [

@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-
 from inloop.data import credit
 from inloop.performative import StrategicCredit, repeated_risk_minimization
 from inloop.performative.arm import (
@@ -12,38 +11,50 @@ from inloop.performative.arm import (
     mixture_weights,
     proximal_risk_minimization,
 )
-from inloop.performative.lower_bounds import QuadraticObjective, bidiagonal_instance, perdomo_tight_instance
+from inloop.performative.lower_bounds import (
+    QuadraticObjective,
+    bidiagonal_instance,
+    perdomo_tight_instance,
+)
 
 
-@pytest.mark.parametrize("rule, n, expected", [
-    (1, 5, [1.0]),
-    (2, 1, [1.0]),
-    (2, 5, [0.5, 0.5]),
-    (4, 3, [1 / 3] * 3),
-    ("all", 4, [0.25] * 4),
-    ("half", 5, [1 / 3] * 3),
-    ("half", 1, [1.0]),
-    ((1.5, -0.5), 1, [1.0]),
-    ((1.5, -0.5), 3, [1.5, -0.5]),
-    (lambda n: np.full(n, 1.0 / n), 3, [1 / 3] * 3),
-])
+@pytest.mark.parametrize(
+    "rule, n, expected",
+    [
+        (1, 5, [1.0]),
+        (2, 1, [1.0]),
+        (2, 5, [0.5, 0.5]),
+        (4, 3, [1 / 3] * 3),
+        ("all", 4, [0.25] * 4),
+        ("half", 5, [1 / 3] * 3),
+        ("half", 1, [1.0]),
+        ((1.5, -0.5), 1, [1.0]),
+        ((1.5, -0.5), 3, [1.5, -0.5]),
+        (lambda n: np.full(n, 1.0 / n), 3, [1 / 3] * 3),
+    ],
+)
 def test_mixture_rules(rule, n, expected):
     np.testing.assert_allclose(mixture_weights(rule, n), expected)
 
 
-@pytest.mark.parametrize("weights, message", [
-    ([0.5, 0.6], "sum to one"),
-    ([np.nan, 1.0], "finite"),
-    ([], "non-empty"),
-    ([[0.5, 0.5]], "1-d"),
-    (["a", "b"], "real numbers"),
-])
+@pytest.mark.parametrize(
+    "weights, message",
+    [
+        ([0.5, 0.6], "sum to one"),
+        ([np.nan, 1.0], "finite"),
+        ([], "non-empty"),
+        ([[0.5, 0.5]], "1-d"),
+        (["a", "b"], "real numbers"),
+    ],
+)
 def test_weights_must_be_affine_and_finite(weights, message):
     with pytest.raises(ValueError, match=message):
         check_affine_weights(weights)
 
 
-@pytest.mark.parametrize("rule, message", [(0, ">= 1"), ("last", "'all', 'half'"), ((0.2, 0.2), "sum to one")])
+@pytest.mark.parametrize(
+    "rule, message", [(0, ">= 1"), ("last", "'all', 'half'"), ((0.2, 0.2), "sum to one")]
+)
 def test_invalid_rules_are_rejected(rule, message):
     with pytest.raises(ValueError, match=message):
         mixture_weights(rule, 3)
@@ -71,8 +82,12 @@ def test_mixture_objective_is_the_weighted_sum():
     second = QuadraticObjective(3 * np.eye(2), [0.0, 2.0], -1.0)
     mixture = MixtureObjective([first, second], [1.5, -0.5])
     theta = np.array([0.3, -0.7])
-    assert mixture.value(theta) == pytest.approx(1.5 * first.value(theta) - 0.5 * second.value(theta))
-    np.testing.assert_allclose(mixture.gradient(theta), 1.5 * first.gradient(theta) - 0.5 * second.gradient(theta))
+    assert mixture.value(theta) == pytest.approx(
+        1.5 * first.value(theta) - 0.5 * second.value(theta)
+    )
+    np.testing.assert_allclose(
+        mixture.gradient(theta), 1.5 * first.gradient(theta) - 0.5 * second.gradient(theta)
+    )
     np.testing.assert_allclose(mixture.hessian(theta), 0.0 * np.eye(2))
     with pytest.raises(ValueError, match="2 objectives but 3 weights"):
         MixtureObjective([first, second], [0.2, 0.3, 0.5])
@@ -104,7 +119,9 @@ def test_every_arm_keeps_and_finds_the_stable_point(strategic):
     for rule in (2, 4, "all", (1.5, -0.5)):
         stays = affine_risk_minimization(strategic, stable, 3, rule, evaluate=False)
         assert np.max(stays.distances_to(stable)) < 1e-8, rule
-        found = affine_risk_minimization(strategic, np.zeros(strategic.n_features), 30, rule, evaluate=False)
+        found = affine_risk_minimization(
+            strategic, np.zeros(strategic.n_features), 30, rule, evaluate=False
+        )
         distances = found.distances_to(stable)
         if rule == "all":  # the oldest snapshots keep weight 1/t: slow, sublinear convergence
             assert distances[-1] < 0.5 * distances[10] and distances[-1] < 0.01
@@ -135,7 +152,6 @@ def resampled():
     torch.set_num_threads(1)
     from inloop.neural.network import ScaledSigmoidNetwork
     from inloop.neural.rir import ResampleIfRejected
-
     from inloop.performative.arm import ResampledNetworkProblem
 
     rng = np.random.default_rng(0)
@@ -174,7 +190,9 @@ def test_resampled_rrm_is_reproducible(resampled):
 
     first = affine_risk_minimization(problem, theta0, 2, evaluate=False).thetas
     again = ResampledNetworkProblem(problem.shift, problem.network, seed=1, max_iter=20)
-    np.testing.assert_array_equal(affine_risk_minimization(again, theta0, 2, evaluate=False).thetas, first)
+    np.testing.assert_array_equal(
+        affine_risk_minimization(again, theta0, 2, evaluate=False).thetas, first
+    )
 
 
 def test_resampled_tau_one_matches_chapter_two_rrm(resampled):

@@ -9,10 +9,10 @@ import ast
 import json
 import re
 import sys
-import tomllib
 from pathlib import Path
 
 import pytest
+import tomllib
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,7 +31,9 @@ def notebook(path: Path) -> dict:
 
 
 def code_cells(path: Path) -> list[str]:
-    return ["".join(cell["source"]) for cell in notebook(path)["cells"] if cell["cell_type"] == "code"]
+    return [
+        "".join(cell["source"]) for cell in notebook(path)["cells"] if cell["cell_type"] == "code"
+    ]
 
 
 def toc_files(entries) -> list[str]:
@@ -53,7 +55,9 @@ def test_toc_lists_every_chapter_and_only_existing_files():
     listed = toc_files(toc["parts"]) + [toc["root"]]
     for name in listed:
         candidates = [ROOT / f"{name}{suffix}" for suffix in (".md", ".ipynb")]
-        assert any(path.exists() for path in candidates), f"_toc.yml lists {name}, which does not exist"
+        assert any(path.exists() for path in candidates), (
+            f"_toc.yml lists {name}, which does not exist"
+        )
     for chapter in CHAPTERS:
         assert f"chapters/{chapter.stem}" in listed, f"{chapter.name} is not in _toc.yml"
 
@@ -75,7 +79,9 @@ def _modules_provided(extras: list[str]) -> set[str]:
 
 
 def _imported_modules(source: str) -> set[str]:
-    source = "\n".join(line for line in source.splitlines() if not line.lstrip().startswith(("%", "!")))
+    source = "\n".join(
+        line for line in source.splitlines() if not line.lstrip().startswith(("%", "!"))
+    )
     modules = set()
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Import):
@@ -91,7 +97,9 @@ def test_colab_install_cell(chapter):
     cell = code_cells(chapter)[0]
     assert 'if "google.colab" in sys.modules:' in cell, "the install cell must be guarded for Colab"
     urls = re.findall(r"https://github\.com/[\w./-]+", cell)
-    assert urls == [REPOSITORY], f"the install cell must use the repository URL of _config.yml, found {urls}"
+    assert urls == [REPOSITORY], (
+        f"the install cell must use the repository URL of _config.yml, found {urls}"
+    )
     # Outside Colab the cell must do nothing: every statement after the imports sits in the guard.
     tree = ast.parse(cell)
     for node in tree.body:
@@ -103,12 +111,18 @@ def test_colab_install_cell(chapter):
     provided = _modules_provided(extras) | COLAB_PREINSTALLED | {"inloop"}
     imported = set().union(*(_imported_modules(source) for source in code_cells(chapter)))
     missing = {name for name in imported - provided if name not in sys.stdlib_module_names}
-    assert not missing, f"{chapter.name} imports {sorted(missing)}, which its install cell does not provide"
-    data_wheels = re.search(r"^DATA_WHEELS := (.*)$", (ROOT / "Makefile").read_text(), re.M).group(1).split()
+    assert not missing, (
+        f"{chapter.name} imports {sorted(missing)}, which its install cell does not provide"
+    )
+    data_wheels = (
+        re.search(r"^DATA_WHEELS := (.*)$", (ROOT / "Makefile").read_text(), re.M).group(1).split()
+    )
     for wheel in re.findall(r"\"([\w-]+==[\w.]+)\"", cell):
         assert wheel in data_wheels, f"{wheel} is installed on Colab but not by the Makefile"
     if "load_credit" in "".join(code_cells(chapter)):
-        assert "whynot==0.12.0" in cell, "the chapter loads the credit data, so Colab must install whynot"
+        assert "whynot==0.12.0" in cell, (
+            "the chapter loads the credit data, so Colab must install whynot"
+        )
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda path: path.stem)
@@ -132,11 +146,17 @@ LEAKS = {
 def test_stored_outputs_are_clean(chapter):
     cells = [cell for cell in notebook(chapter)["cells"] if cell["cell_type"] == "code"]
     counts = [cell["execution_count"] for cell in cells]
-    assert counts == list(range(1, len(cells) + 1)), "the chapter must be executed top to bottom once"
+    assert counts == list(range(1, len(cells) + 1)), (
+        "the chapter must be executed top to bottom once"
+    )
     for index, cell in enumerate(cells):
         for output in cell["outputs"]:
             assert output["output_type"] != "error", f"cell {index} stored an error"
             assert output.get("name") != "stderr", f"cell {index} stored text on stderr"
-            text = "".join(output.get("text", "")) + "".join(output.get("data", {}).get("text/plain", ""))
+            text = "".join(output.get("text", "")) + "".join(
+                output.get("data", {}).get("text/plain", "")
+            )
             for what, pattern in LEAKS.items():
-                assert not pattern.search(text), f"cell {index} output contains {what}: {text[:200]!r}"
+                assert not pattern.search(text), (
+                    f"cell {index} output contains {what}: {text[:200]!r}"
+                )

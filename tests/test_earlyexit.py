@@ -7,7 +7,6 @@ import pickle
 import numpy as np
 import pytest
 import torch
-
 from inloop.earlyexit import (
     PCEE,
     ConfidenceRule,
@@ -16,9 +15,9 @@ from inloop.earlyexit import (
     SmoothedPCEE,
     TemperatureRule,
     binomial_p_values,
-    expected_calibration_error,
     exit_costs,
     exit_logits,
+    expected_calibration_error,
     fit_temperature,
     fixed_sequence,
     hoeffding_bentkus_p_values,
@@ -33,7 +32,13 @@ from inloop.earlyexit import (
     split_images,
     train_multi_exit,
 )
-from inloop.earlyexit.analysis import cost_matched_accuracy, pcee_sensitivity, per_exit_accuracy, shortfall, sweep
+from inloop.earlyexit.analysis import (
+    cost_matched_accuracy,
+    pcee_sensitivity,
+    per_exit_accuracy,
+    shortfall,
+    sweep,
+)
 from inloop.earlyexit.exercises import check_ece
 
 # --- costs -------------------------------------------------------------------------------------
@@ -42,7 +47,11 @@ from inloop.earlyexit.exercises import check_ece
 def test_cnn_costs_match_a_manual_count():
     model = multi_exit_cnn((4, 6, 5), in_channels=1, image_size=16, pooled_blocks=2, head_grid=2)
     costs = exit_costs(model)
-    blocks = [16 * 16 * 4 * 1 * 9, 8 * 8 * 6 * 4 * 9, 4 * 4 * 5 * 6 * 9]  # conv outputs before pooling
+    blocks = [
+        16 * 16 * 4 * 1 * 9,
+        8 * 8 * 6 * 4 * 9,
+        4 * 4 * 5 * 6 * 9,
+    ]  # conv outputs before pooling
     heads = [4 * 2 * 2 * 10, 6 * 2 * 2 * 10, 5 * 2 * 2 * 10]
     assert costs.blocks.tolist() == blocks
     assert costs.heads.tolist() == heads
@@ -110,7 +119,9 @@ def test_isotonic_fit_is_monotone_and_matches_pooling():
 def test_temperature_recovers_the_generating_temperature():
     rng = np.random.default_rng(0)
     logits = rng.normal(scale=3.0, size=(20000, 5))
-    probabilities = softmax(logits, 2.0)  # labels drawn from softmax(z / 2): the right temperature is 2
+    probabilities = softmax(
+        logits, 2.0
+    )  # labels drawn from softmax(z / 2): the right temperature is 2
     labels = (probabilities.cumsum(axis=1) > rng.random((20000, 1))).argmax(axis=1)
     assert fit_temperature(logits, labels) == pytest.approx(2.0, rel=0.05)
 
@@ -140,7 +151,9 @@ def test_ece_checker_accepts_a_right_answer_and_names_a_wrong_one():
 
 
 def hand_table():
-    confidences = np.array([[0.95, 0.99, 0.99], [0.60, 0.92, 0.99], [0.50, 0.60, 0.70], [0.91, 0.50, 0.99]])
+    confidences = np.array(
+        [[0.95, 0.99, 0.99], [0.60, 0.92, 0.99], [0.50, 0.60, 0.70], [0.91, 0.50, 0.99]]
+    )
     predictions = np.array([[1, 1, 1], [0, 2, 2], [3, 3, 4], [5, 6, 6]])
     return ExitTable(confidences, predictions, costs=[1.0, 3.0, 6.0])
 
@@ -163,11 +176,21 @@ def test_confidence_rule_on_a_hand_table():
 
 def test_pcee_reads_bin_accuracies():
     # Validation: at exit 1, bin [0.5, 0.75) is 100% right and bin [0.75, 1] is 50% right (n_bins=4).
-    val = ExitTable(np.array([[0.6, 0.9], [0.7, 0.9], [0.8, 0.9], [0.9, 0.9]]), np.zeros((4, 2), dtype=int), [1, 2])
+    val = ExitTable(
+        np.array([[0.6, 0.9], [0.7, 0.9], [0.8, 0.9], [0.9, 0.9]]),
+        np.zeros((4, 2), dtype=int),
+        [1, 2],
+    )
     labels = np.array([0, 0, 0, 1])
     rule = PCEE(n_bins=4).fit(val, labels)
-    test = ExitTable(np.array([[0.55, 0.9], [0.95, 0.9], [0.3, 0.9]]), np.zeros((3, 2), dtype=int), [1, 2])
-    assert rule.decide(test, 0.9).exits.tolist() == [0, 1, 1]  # 0.3 lies in an empty bin: never exits there
+    test = ExitTable(
+        np.array([[0.55, 0.9], [0.95, 0.9], [0.3, 0.9]]), np.zeros((3, 2), dtype=int), [1, 2]
+    )
+    assert rule.decide(test, 0.9).exits.tolist() == [
+        0,
+        1,
+        1,
+    ]  # 0.3 lies in an empty bin: never exits there
     assert rule.decide(test, 0.5).exits.tolist() == [0, 0, 1]
     with pytest.raises(ValueError, match="bin 1 of exit 0"):
         PCEE(n_bins=4, empty="error").fit(val, labels).decide(test, 0.5)
@@ -184,8 +207,17 @@ def test_conditional_pcee_uses_only_samples_that_reach_the_exit():
     # Plain PCEE: exit 2's bin holds all ten samples, 80% right, so at a 0.75 target the hard ones leave there.
     assert PCEE(n_bins=5).fit(table, labels).decide(table, 0.75).exits.tolist() == [0] * 6 + [1] * 4
     # Conditional PCEE: only the four hard samples reach exit 2, 50% right there, so they go on to exit 3.
-    assert PCEE(n_bins=5, conditional=True).fit(table, labels).decide(table, 0.75).exits.tolist() == [0] * 6 + [2] * 4
-    assert SmoothedPCEE(n_bins=5, conditional=True).fit(table, labels).decide(table, 0.75).exits.tolist() == [0] * 6 + [2] * 4
+    assert (
+        PCEE(n_bins=5, conditional=True).fit(table, labels).decide(table, 0.75).exits.tolist()
+        == [0] * 6 + [2] * 4
+    )
+    assert (
+        SmoothedPCEE(n_bins=5, conditional=True)
+        .fit(table, labels)
+        .decide(table, 0.75)
+        .exits.tolist()
+        == [0] * 6 + [2] * 4
+    )
 
 
 def test_smoothed_pcee_is_monotone_and_fills_empty_bins():
@@ -244,7 +276,9 @@ def test_rule_errors():
     with pytest.raises(ValueError, match="empty"):
         PCEE(empty="skip")
     with pytest.raises(ValueError, match="exits"):
-        PCEE(n_bins=4).fit(table, np.zeros(4, dtype=int)).decide(ExitTable(np.full((2, 2), 0.5), np.zeros((2, 2), dtype=int), [1, 2]), 0.9)
+        PCEE(n_bins=4).fit(table, np.zeros(4, dtype=int)).decide(
+            ExitTable(np.full((2, 2), 0.5), np.zeros((2, 2), dtype=int), [1, 2]), 0.9
+        )
 
 
 # --- risk control ------------------------------------------------------------------------------
@@ -254,7 +288,9 @@ def test_p_values_and_fixed_sequence():
     assert binomial_p_values(0, 10, 0.2) == pytest.approx(0.8**10)
     hb = hoeffding_bentkus_p_values(np.array([0.0, 0.1, 0.3]), 100, 0.2)
     exact = binomial_p_values(np.array([0, 10, 30]), 100, 0.2)
-    assert np.all(hb >= exact - 1e-12), "Hoeffding-Bentkus is never less conservative than the exact tail"
+    assert np.all(hb >= exact - 1e-12), (
+        "Hoeffding-Bentkus is never less conservative than the exact tail"
+    )
     assert hb[2] == pytest.approx(min(1.0, np.e * binomial_p_values(30, 100, 0.2)))
     assert fixed_sequence([0.01, 0.02, 0.5, 0.01], 0.05) == 2
     assert fixed_sequence([0.5, 0.01], 0.05) == 0
@@ -262,7 +298,9 @@ def test_p_values_and_fixed_sequence():
 
 def test_risk_control_rule_on_a_hand_table():
     table = hand_table()
-    rule = RiskControlRule(level=0.5, grid=[0.9]).fit(table, np.array([1, 2, 4, 5]))  # every exit right
+    rule = RiskControlRule(level=0.5, grid=[0.9]).fit(
+        table, np.array([1, 2, 4, 5])
+    )  # every exit right
     assert rule.grid.tolist() == [np.inf, 0.9]
     assert rule.threshold(0.5) == 0.9
     assert rule.decide(table, 0.5).exits.tolist() == [0, 1, 2, 0]
@@ -283,7 +321,9 @@ def synthetic_pool(n=6000, seed=0):
 def test_ltt_guarantee_holds_on_simulated_data():
     table, labels = synthetic_pool()
     for p_value in ("binomial", "hoeffding_bentkus"):
-        check = ltt_violation_rate(table, labels, 0.75, n_calibration=500, n_splits=400, level=0.1, p_value=p_value, seed=3)
+        check = ltt_violation_rate(
+            table, labels, 0.75, n_calibration=500, n_splits=400, level=0.1, p_value=p_value, seed=3
+        )
         assert check["feasible_rate"] > 0.9
         assert check["violation_rate"] <= 0.1 + 3 * np.sqrt(0.09 / 400)
         assert check["early_exit_rate"] > 0.0
@@ -291,13 +331,17 @@ def test_ltt_guarantee_holds_on_simulated_data():
 
 def test_ltt_violation_rate_matches_a_direct_loop():
     table, labels = synthetic_pool(n=800, seed=1)
-    check = ltt_violation_rate(table, labels, 0.75, n_calibration=300, n_splits=5, mode="split", seed=2)
+    check = ltt_violation_rate(
+        table, labels, 0.75, n_calibration=300, n_splits=5, mode="split", seed=2
+    )
     rng = np.random.default_rng(2)
     ranks = rng.random((5, 800)).argsort(axis=1).argsort(axis=1)
     for split, errors in zip(ranks, check["errors"]):
         cal, test = split < 300, split >= 300
         rule = RiskControlRule().fit(table.subset(cal), labels[cal])
-        assert errors == pytest.approx(1 - rule.decide(table.subset(test), 0.75).accuracy(labels[test]))
+        assert errors == pytest.approx(
+            1 - rule.decide(table.subset(test), 0.75).accuracy(labels[test])
+        )
 
 
 def test_ltt_errors():
@@ -333,8 +377,17 @@ def test_sweep_and_summaries():
 def test_pcee_sensitivity_shrinks_with_more_validation_data():
     table, labels = synthetic_pool(n=4000, seed=2)
     validation, test = table.subset(slice(0, 2000)), table.subset(slice(2000, None))
-    rows = pcee_sensitivity(validation, labels[:2000], test, labels[2000:], [0.7, 0.8], bin_counts=(40,), sizes=(40, 2000),
-                            repeats=3, min_released=20)
+    rows = pcee_sensitivity(
+        validation,
+        labels[:2000],
+        test,
+        labels[2000:],
+        [0.7, 0.8],
+        bin_counts=(40,),
+        sizes=(40, 2000),
+        repeats=3,
+        min_released=20,
+    )
     assert [(row["validation size"], row["bins"]) for row in rows] == [(40, 40), (2000, 40)]
     assert rows[0]["mean worst miss"] > rows[1]["mean worst miss"]
     with pytest.raises(ValueError, match="exceeds"):
@@ -362,7 +415,10 @@ def test_image_arrays_from_npz_and_cifar_batches(tmp_path):
     folder.mkdir()
     for name in ("data_batch_1", "test_batch"):
         with open(folder / name, "wb") as handle:
-            pickle.dump({b"data": images.transpose(0, 3, 1, 2).reshape(6, -1), b"labels": list(range(6))}, handle)
+            pickle.dump(
+                {b"data": images.transpose(0, 3, 1, 2).reshape(6, -1), b"labels": list(range(6))},
+                handle,
+            )
     x, y = load_image_arrays(folder)
     assert x.shape == (12, 3, 32, 32) and y.tolist() == list(range(6)) * 2
     np.savez(tmp_path / "bad.npz", pictures=images)

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import itertools
-
 import networkx as nx
 import numpy as np
 import pytest
 import torch
-
 from inloop.games import (
     CollectiveRiskDilemma,
-    MLPPredictor,
     MessagePassingPredictor,
+    MLPPredictor,
     Network,
     expected_gain,
     from_networkx,
@@ -32,7 +29,6 @@ from inloop.games import (
     train_predictor,
     update_trust,
 )
-
 from inloop.games.poisson_binomial import RECURSION_ABOVE
 
 GAME = CollectiveRiskDilemma()  # e = 1, r = 0.4, c = 0.2, t = 0.5
@@ -58,7 +54,11 @@ def test_both_exact_routes_agree_on_large_batches():
     probs = torch.as_tensor(np.random.default_rng(1).uniform(size=(2000, 30, 9)))
     assert probs.numel() * 10 > RECURSION_ABOVE  # large enough for the recursion route
     torch.testing.assert_close(poisson_binomial_pmf(probs), pmf_fourier(probs), atol=1e-12, rtol=0)
-    np.testing.assert_allclose(poisson_binomial_pmf(probs)[7, 3].numpy(), pmf_by_enumeration(probs[7, 3].numpy()), atol=1e-12)
+    np.testing.assert_allclose(
+        poisson_binomial_pmf(probs)[7, 3].numpy(),
+        pmf_by_enumeration(probs[7, 3].numpy()),
+        atol=1e-12,
+    )
 
 
 def test_pmf_edge_probabilities_and_binomial_case():
@@ -85,9 +85,13 @@ def test_pivotal_and_success_probability_against_enumeration():
     success = success_probability(network, probs, thresholds)
     for i in range(network.size):  # brute force, one agent at a time
         neighbours = np.flatnonzero(network.adjacency[i])
-        assert pivotal[i] == pytest.approx(pmf_by_enumeration(probs[neighbours])[thresholds[i] - 1], abs=1e-12)
+        assert pivotal[i] == pytest.approx(
+            pmf_by_enumeration(probs[neighbours])[thresholds[i] - 1], abs=1e-12
+        )
         group = np.append(i, neighbours)
-        assert success[i] == pytest.approx(pmf_by_enumeration(probs[group])[thresholds[i]:].sum(), abs=1e-12)
+        assert success[i] == pytest.approx(
+            pmf_by_enumeration(probs[group])[thresholds[i] :].sum(), abs=1e-12
+        )
 
 
 def test_probabilities_outside_unit_interval_are_rejected():
@@ -125,8 +129,13 @@ def test_invalid_graphs_are_rejected():
 
 @pytest.mark.parametrize(
     "field, value, message",
-    [("threshold", 1.5, "threshold"), ("threshold", -0.1, "threshold"), ("cost", -0.2, "cost"),
-     ("risk", 2.0, "risk"), ("endowment", 0.0, "endowment")],
+    [
+        ("threshold", 1.5, "threshold"),
+        ("threshold", -0.1, "threshold"),
+        ("cost", -0.2, "cost"),
+        ("risk", 2.0, "risk"),
+        ("endowment", 0.0, "endowment"),
+    ],
 )
 def test_invalid_game_parameters_are_rejected(field, value, message):
     with pytest.raises(ValueError, match=message):
@@ -134,7 +143,12 @@ def test_invalid_game_parameters_are_rejected(field, value, message):
 
 
 def test_thresholds_use_ceiling_without_rounding_errors():
-    assert CollectiveRiskDilemma(threshold=0.3).thresholds(from_networkx(nx.complete_graph(10))).tolist() == [3] * 10
+    assert (
+        CollectiveRiskDilemma(threshold=0.3)
+        .thresholds(from_networkx(nx.complete_graph(10)))
+        .tolist()
+        == [3] * 10
+    )
     assert GAME.thresholds(path(3)).tolist() == [1, 2, 1]  # groups of 2, 3, 2 with t = 1/2
 
 
@@ -156,7 +170,9 @@ def test_expected_gain_and_response_match_hand_computed_cases():
     # Delta = e (r (tau g_pred + (1 - tau) g_alpha) - c) with e = 1, r = 0.4, c = 0.2.
     assert expected_gain(GAME, 1.0, 1.0, 0.0) == pytest.approx(0.4 - 0.2)
     assert expected_gain(GAME, 0.0, 1.0, 0.25) == pytest.approx(0.4 * 0.25 - 0.2)
-    assert expected_gain(GAME, 0.5, 1.0, 0.0) == pytest.approx(0.0)  # indifferent: does not cooperate
+    assert expected_gain(GAME, 0.5, 1.0, 0.0) == pytest.approx(
+        0.0
+    )  # indifferent: does not cooperate
     network = path(3)  # thresholds 1, 2, 1: ends are pivotal iff the middle defects
     trust = np.ones(3)
     # Forecast (1, 0, 0): the middle sees exactly one cooperating neighbour (T - 1 = 1) and the
@@ -182,11 +198,16 @@ def test_trust_update_is_bayes_rule():
     updated = update_trust(network, trust, predictions, actions, alpha)
     for i in range(3):
         neighbours = np.flatnonzero(network.adjacency[i])
-        like_pred = np.prod(np.where(actions[neighbours] == 1, predictions[neighbours], 1 - predictions[neighbours]))
+        like_pred = np.prod(
+            np.where(actions[neighbours] == 1, predictions[neighbours], 1 - predictions[neighbours])
+        )
         like_alpha = np.prod(np.where(actions[neighbours] == 1, alpha, 1 - alpha))
         posterior = trust[i] * like_pred / (trust[i] * like_pred + (1 - trust[i]) * like_alpha)
         assert updated[i] == pytest.approx(posterior, rel=1e-12)
-    assert update_trust(network, [0.0, 1.0, 0.5], predictions, actions, alpha)[:2].tolist() == [0.0, 1.0]
+    assert update_trust(network, [0.0, 1.0, 0.5], predictions, actions, alpha)[:2].tolist() == [
+        0.0,
+        1.0,
+    ]
     with pytest.raises(ValueError, match="trust"):
         update_trust(network, [0.5, 1.2, 0.5], predictions, actions, alpha)
     with pytest.raises(ValueError, match="alpha"):
@@ -200,7 +221,9 @@ def test_rrm_stable_points_are_fixed_points_of_the_response():
     network = lattice(4)
     outcome = run_rrm(GAME, [network], runs=30, rounds=20, rng=np.random.default_rng(0))
     assert outcome.stable.shape == (30, 1)
-    assert (outcome.final_accuracy[outcome.stable] == 1.0).all()  # stable forecasts are exactly right
+    assert (
+        outcome.final_accuracy[outcome.stable] == 1.0
+    ).all()  # stable forecasts are exactly right
     assert ((outcome.welfare >= 0) & (outcome.welfare <= 1)).all()
     # All-defect is a fixed point on a 4-regular lattice (nobody is pivotal when nobody cooperates).
     assert respond(GAME, network, np.zeros(16), np.ones(16)).sum() == 0
@@ -220,8 +243,9 @@ def test_training_moves_welfare_and_accuracy_in_opposite_directions():
     network = path(4)
     game = CollectiveRiskDilemma(threshold=0.6)
     model = MLPPredictor(network.size, hidden=16, members=2, seed=0)
-    result = train_predictor(model, game, network, [0.0, 1.0], epochs=40, rounds=4, learning_rate=0.05,
-                             temperature=0.1)
+    result = train_predictor(
+        model, game, network, [0.0, 1.0], epochs=40, rounds=4, learning_rate=0.05, temperature=0.1
+    )
     assert result.losses.shape == (40, 2)
     assert result.accuracy.shape == (2,) and result.welfare.shape == (2,)
     assert result.losses[-1, 0] < result.losses[0, 0]
@@ -263,4 +287,6 @@ def test_exercise_checker_accepts_a_correct_answer_and_explains_wrong_ones():
     with pytest.raises(AssertionError, match="Off by one"):
         check_pivotal_probability(lambda probs, threshold: correct(probs, threshold + 1))
     with pytest.raises(AssertionError, match="exactly"):
-        check_pivotal_probability(lambda probs, threshold: poisson_binomial_pmf(probs)[threshold - 1:].sum())
+        check_pivotal_probability(
+            lambda probs, threshold: poisson_binomial_pmf(probs)[threshold - 1 :].sum()
+        )

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-
 from inloop.neural import (
     ResampleIfRejected,
     ScaledSigmoidNetwork,
@@ -33,6 +32,7 @@ def toy(n=300, d=4, seed=0):
 
 
 # ---------------------------------------------------------------- input validation
+
 
 @pytest.mark.parametrize("delta", [0.0, 1.0, -0.2, 1.5, float("nan"), "0.5"])
 def test_delta_outside_open_unit_interval_is_rejected(delta):
@@ -82,12 +82,15 @@ def test_other_boundary_errors():
     with pytest.raises(ValueError, match="seed"):
         ResampleIfRejected(features, labels, 0.5).sample(np.zeros(len(labels)), seed="x")
     with pytest.raises(ValueError, match="strategic=None"):
-        ResampleIfRejected(features, labels, 0.5, strategic=[0]).row_probabilities(np.zeros(len(labels)))
+        ResampleIfRejected(features, labels, 0.5, strategic=[0]).row_probabilities(
+            np.zeros(len(labels))
+        )
     with pytest.raises(ValueError, match="width"):
         ScaledSigmoidNetwork(4, 0, 0.5)
 
 
 # ---------------------------------------------------------------- the RIR map
+
 
 def test_whole_row_redraws_keep_feature_label_pairs():
     features, labels = toy()
@@ -123,7 +126,9 @@ def test_row_frequencies_match_the_induced_density():
     predictions = np.array([0.0, 0.1, 0.4, 0.6, 0.8])
     shift = ResampleIfRejected(np.arange(n, dtype=float)[:, None], np.zeros(n), delta)
     expected = shift.row_probabilities(predictions)
-    draws = np.concatenate([shift.sample(predictions, seed=s).features[:, 0] for s in range(20_000)])
+    draws = np.concatenate(
+        [shift.sample(predictions, seed=s).features[:, 0] for s in range(20_000)]
+    )
     observed = np.bincount(draws.astype(int), minlength=n) / draws.size
     assert np.max(np.abs(observed - expected)) < 4 * np.sqrt(0.25 / draws.size)
     assert expected.sum() == pytest.approx(1.0)
@@ -146,11 +151,15 @@ def test_expected_loss_is_exact_for_whole_rows_and_unbiased_for_strategic_redraw
     shift = ResampleIfRejected(features, labels, 0.4)
     weights = shift.row_probabilities(network.predict)
     exact = np.sum(weights * squared(network.predict(features), labels))
-    assert shift.expected_loss(network.predict, network.predict, squared) == pytest.approx(exact, rel=1e-12)
+    assert shift.expected_loss(network.predict, network.predict, squared) == pytest.approx(
+        exact, rel=1e-12
+    )
     partial = ResampleIfRejected(features, labels, 0.4, strategic=[0, 1])
     estimate = partial.expected_loss(network.predict, network.predict, squared, donor_sets=200)
-    draws = [squared(network.predict(s.features), s.labels).mean()
-             for s in (partial.sample(network.predict, seed) for seed in range(400))]
+    draws = [
+        squared(network.predict(s.features), s.labels).mean()
+        for s in (partial.sample(network.predict, seed) for seed in range(400))
+    ]
     assert abs(estimate - np.mean(draws)) < 4 * np.std(draws) / np.sqrt(len(draws)) + 1e-4
 
 
@@ -169,6 +178,7 @@ def test_chi_square_sensitivity_and_norm_constant_hold():
 
 
 # ---------------------------------------------------------------- network and solvers
+
 
 def test_network_output_range_and_flat_round_trip():
     features, _ = toy()
@@ -189,12 +199,23 @@ def test_lbfgs_gradient_rule_and_adam_baseline():
     result = fit_lbfgs(network, features, targets, tol=1e-4, rtol=0.0, max_iter=3000)
     assert result.reason == "gradient" and result.gradient_max <= 1e-4
     assert result.loss < start
-    stalled = fit_lbfgs(ScaledSigmoidNetwork(4, 3, 0.5, seed=0), features, targets, tol=1e-12, rtol=1e-2, window=5)
+    stalled = fit_lbfgs(
+        ScaledSigmoidNetwork(4, 3, 0.5, seed=0), features, targets, tol=1e-12, rtol=1e-2, window=5
+    )
     assert stalled.reason == "stalled" and stalled.iterations < result.iterations
-    capped = fit_lbfgs(ScaledSigmoidNetwork(4, 3, 0.5, seed=0), features, targets, tol=1e-12, rtol=0.0, max_iter=3)
+    capped = fit_lbfgs(
+        ScaledSigmoidNetwork(4, 3, 0.5, seed=0), features, targets, tol=1e-12, rtol=0.0, max_iter=3
+    )
     assert capped.reason == "max_iter" and not capped.converged
     assert accuracy(network.predict(features), labels, 0.5) > 0.75
-    adam = fit_adam(ScaledSigmoidNetwork(4, 3, 0.5, seed=0), features, targets, lr=1e-2, tol=1e-9, max_steps=20_000)
+    adam = fit_adam(
+        ScaledSigmoidNetwork(4, 3, 0.5, seed=0),
+        features,
+        targets,
+        lr=1e-2,
+        tol=1e-9,
+        max_steps=20_000,
+    )
     assert adam.reason == "loss change" and adam.loss < start
 
 
@@ -208,12 +229,17 @@ def test_lbfgs_uses_the_analytic_gradient_of_equation_4():
     theta = network.flat()
     _, gradient = objective(theta)
     step = 1e-6
-    numeric = np.array([(objective(theta + step * e)[0] - objective(theta - step * e)[0]) / (2 * step)
-                        for e in np.eye(theta.size)])
+    numeric = np.array(
+        [
+            (objective(theta + step * e)[0] - objective(theta - step * e)[0]) / (2 * step)
+            for e in np.eye(theta.size)
+        ]
+    )
     np.testing.assert_allclose(gradient, numeric, atol=1e-8)
 
 
 # ---------------------------------------------------------------- neural RRM
+
 
 def test_neural_rrm_converges_on_a_small_instance():
     torch.set_num_threads(1)
@@ -231,6 +257,7 @@ def test_neural_rrm_converges_on_a_small_instance():
 
 
 # ---------------------------------------------------------------- counterexample and exercise checker
+
 
 def test_counterexample_cycles_for_every_epsilon():
     for epsilon in (1e-3, 0.1, 10.0):
@@ -256,9 +283,13 @@ def test_expected_loss_accepts_several_losses_and_validates_donors():
     shift = ResampleIfRejected(features, labels, 0.4, strategic=[0])
     first = lambda p, y: (p - y) ** 2  # noqa: E731
     second = lambda p, y: np.abs(p - y)  # noqa: E731
-    both = shift.expected_loss(network.predict, network.predict, (first, second), donor_sets=3, seed=4)
-    assert both == (shift.expected_loss(network.predict, network.predict, first, donor_sets=3, seed=4),
-                    shift.expected_loss(network.predict, network.predict, second, donor_sets=3, seed=4))
+    both = shift.expected_loss(
+        network.predict, network.predict, (first, second), donor_sets=3, seed=4
+    )
+    assert both == (
+        shift.expected_loss(network.predict, network.predict, first, donor_sets=3, seed=4),
+        shift.expected_loss(network.predict, network.predict, second, donor_sets=3, seed=4),
+    )
     with pytest.raises(ValueError, match="donor_sets"):
         shift.expected_loss(network.predict, network.predict, first, donor_sets=0)
     with pytest.raises(ValueError, match="callable"):
@@ -273,8 +304,12 @@ def test_lbfgs_target_loss_and_weights():
     reached = fit_lbfgs(network, features, targets, target_loss=0.9 * start, rtol=0.0)
     assert reached.reason == "target" and reached.loss <= 0.9 * start
     weights = np.r_[np.ones(150), np.zeros(150)]
-    half = fit_lbfgs(ScaledSigmoidNetwork(4, 3, 0.5, seed=3), features, targets, weights=weights, rtol=1e-6)
-    alone = fit_lbfgs(ScaledSigmoidNetwork(4, 3, 0.5, seed=3), features[:150], targets[:150], rtol=1e-6)
+    half = fit_lbfgs(
+        ScaledSigmoidNetwork(4, 3, 0.5, seed=3), features, targets, weights=weights, rtol=1e-6
+    )
+    alone = fit_lbfgs(
+        ScaledSigmoidNetwork(4, 3, 0.5, seed=3), features[:150], targets[:150], rtol=1e-6
+    )
     np.testing.assert_allclose(half.theta, alone.theta, atol=1e-8)
     with pytest.raises(ValueError, match="weights"):
         fit_lbfgs(network, features, targets, weights=-np.ones(300))

@@ -4,17 +4,29 @@ from functools import partial
 
 import numpy as np
 import pytest
-from scipy.optimize import approx_fprime
-
 from inloop.data import load_credit
 from inloop.performative import (
-    GaussianLocationProblem, LogisticLoss, StrategicCredit, best_response, geometric_batches,
-    gradient_descent, greedy_deploy, lazy_deploy, newton, repeated_gradient_descent,
-    repeated_risk_minimization, rgd_max_step, rgd_rate, risk_proportional_response, rrm_rate,
-    rrm_threshold, stable_optimal_gap_bound,
+    GaussianLocationProblem,
+    LogisticLoss,
+    StrategicCredit,
+    best_response,
+    geometric_batches,
+    gradient_descent,
+    greedy_deploy,
+    lazy_deploy,
+    newton,
+    repeated_gradient_descent,
+    repeated_risk_minimization,
+    rgd_max_step,
+    rgd_rate,
+    risk_proportional_response,
+    rrm_rate,
+    rrm_threshold,
+    stable_optimal_gap_bound,
 )
 from inloop.performative.exercises import check_best_response
 from inloop.scale import preset
+from scipy.optimize import approx_fprime
 
 
 @pytest.fixture(scope="module")
@@ -26,17 +38,22 @@ def credit():
 def small_logistic():
     rng = np.random.default_rng(0)
     features = np.hstack([rng.standard_normal((200, 3)), np.ones((200, 1))])
-    labels = (features @ np.array([1.0, -2.0, 0.5, 0.2]) + rng.standard_normal(200) > 0).astype(float)
+    labels = (features @ np.array([1.0, -2.0, 0.5, 0.2]) + rng.standard_normal(200) > 0).astype(
+        float
+    )
     return LogisticLoss(features, labels, regularization=0.1)
 
 
 # ---------------------------------------------------------------- losses and solvers
 
+
 def test_logistic_gradient_and_hessian_match_finite_differences(small_logistic):
     theta = np.array([0.3, -0.2, 0.1, 0.05])
     numeric = approx_fprime(theta, small_logistic.value, 1e-7)
     assert np.allclose(small_logistic.gradient(theta), numeric, atol=1e-6)
-    numeric_hessian = np.array([approx_fprime(theta, lambda t: small_logistic.gradient(t)[i], 1e-7) for i in range(4)])
+    numeric_hessian = np.array(
+        [approx_fprime(theta, lambda t: small_logistic.gradient(t)[i], 1e-7) for i in range(4)]
+    )
     assert np.allclose(small_logistic.hessian(theta), numeric_hessian, atol=1e-5)
 
 
@@ -59,12 +76,15 @@ def test_gradient_descent_agrees_with_newton_on_a_well_conditioned_problem(small
     assert approximate.value == pytest.approx(exact.value, abs=1e-10)
 
 
-@pytest.mark.parametrize("bad, message", [
-    (dict(labels=[0, 1, 2]), "binary"),
-    (dict(regularization=-1.0), "regularization"),
-    (dict(features=np.ones((3, 2)), labels=[0, 1]), "same number of rows"),
-    (dict(features=[[np.nan, 1.0]], labels=[1]), "finite"),
-])
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        (dict(labels=[0, 1, 2]), "binary"),
+        (dict(regularization=-1.0), "regularization"),
+        (dict(features=np.ones((3, 2)), labels=[0, 1]), "same number of rows"),
+        (dict(features=[[np.nan, 1.0]], labels=[1]), "finite"),
+    ],
+)
 def test_logistic_loss_rejects_bad_input(bad, message):
     arguments = dict(features=np.ones((3, 2)), labels=[0, 1, 0], regularization=0.1) | bad
     with pytest.raises(ValueError, match=message):
@@ -78,11 +98,15 @@ def test_theta_of_wrong_length_is_rejected(small_logistic):
 
 # ---------------------------------------------------------------- closed-form location family
 
+
 @pytest.mark.parametrize("eps", [0.0, 0.1, 0.3, 0.45])
 def test_rrm_contracts_at_exactly_eps_beta_over_gamma(eps):
     problem = GaussianLocationProblem(mu=1.0, sigma=0.3, epsilon=eps, gamma=1.0, beta=2.0)
     theta = np.array([0.0, 1.0, -4.0])
-    assert np.allclose(problem.rrm_map(theta) - problem.stable_point, rrm_rate(eps, 2.0, 1.0) * (theta - problem.stable_point))
+    assert np.allclose(
+        problem.rrm_map(theta) - problem.stable_point,
+        rrm_rate(eps, 2.0, 1.0) * (theta - problem.stable_point),
+    )
 
 
 def test_stable_point_is_a_fixed_point_and_minimises_its_own_risk():
@@ -96,7 +120,9 @@ def test_stable_point_is_a_fixed_point_and_minimises_its_own_risk():
 def test_optimal_point_minimises_the_performative_risk():
     problem = GaussianLocationProblem(mu=1.0, sigma=0.5, epsilon=0.2, gamma=1.0, beta=2.0)
     grid = np.linspace(-50, 50, 1_000_001)
-    assert grid[np.argmin(problem.performative_risk(grid))] == pytest.approx(problem.optimal_point, abs=1e-4)
+    assert grid[np.argmin(problem.performative_risk(grid))] == pytest.approx(
+        problem.optimal_point, abs=1e-4
+    )
 
 
 def test_mean_estimation_has_equal_stable_and_optimal_points():
@@ -109,7 +135,9 @@ def test_gap_bound_holds_on_the_linear_quadratic_family():
     for eps in np.linspace(0.01, 0.24, 12):
         problem = GaussianLocationProblem(mu=1.0, sigma=0.5, epsilon=eps, gamma=1.0, beta=2.0)
         lipschitz = 2.0 * max(abs(problem.stable_point), abs(problem.optimal_point))
-        assert abs(problem.optimal_point - problem.stable_point) <= stable_optimal_gap_bound(eps, 1.0, lipschitz)
+        assert abs(problem.optimal_point - problem.stable_point) <= stable_optimal_gap_bound(
+            eps, 1.0, lipschitz
+        )
 
 
 def test_sampling_matches_the_distribution_map():
@@ -125,7 +153,9 @@ def test_no_optimum_when_the_performative_risk_is_concave():
         GaussianLocationProblem(mu=1.0, sigma=0.5, epsilon=0.4, gamma=1.0, beta=2.0).optimal_point
 
 
-@pytest.mark.parametrize("field, value", [("epsilon", -0.1), ("sigma", -1.0), ("gamma", 0.0), ("mu", float("nan"))])
+@pytest.mark.parametrize(
+    "field, value", [("epsilon", -0.1), ("sigma", -1.0), ("gamma", 0.0), ("mu", float("nan"))]
+)
 def test_location_family_rejects_bad_parameters(field, value):
     arguments = dict(mu=1.0, sigma=0.5, epsilon=0.2) | {field: value}
     with pytest.raises(ValueError, match=field):
@@ -134,13 +164,18 @@ def test_location_family_rejects_bad_parameters(field, value):
 
 # ---------------------------------------------------------------- bounds
 
+
 def test_rgd_bound_dominates_the_exact_factor_and_max_step_is_sharp():
     gamma, beta = 1.0, 2.0
     for eps in [0.0, 0.1, 0.3, 0.49]:
         for eta in np.linspace(0.01, 0.8, 40):
             assert abs(1 - eta * (gamma - eps * beta)) <= rgd_rate(eps, beta, gamma, eta) + 1e-12
         eta_max = rgd_max_step(eps, beta, gamma)
-        assert rgd_rate(eps, beta, gamma, 0.999 * eta_max) < 1 <= rgd_rate(eps, beta, gamma, 1.001 * eta_max) + 1e-12
+        assert (
+            rgd_rate(eps, beta, gamma, 0.999 * eta_max)
+            < 1
+            <= rgd_rate(eps, beta, gamma, 1.001 * eta_max) + 1e-12
+        )
 
 
 def test_no_rgd_step_contracts_past_the_threshold():
@@ -148,18 +183,22 @@ def test_no_rgd_step_contracts_past_the_threshold():
     assert rrm_threshold(2.0, 1.0) == 0.5
 
 
-@pytest.mark.parametrize("call", [
-    lambda: rrm_rate(-0.1, 1.0, 1.0),
-    lambda: rgd_rate(0.1, 0.5, 1.0, 0.1),
-    lambda: rgd_rate(0.1, 2.0, 1.0, 0.0),
-    lambda: stable_optimal_gap_bound(0.1, 1.0, -1.0),
-])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: rrm_rate(-0.1, 1.0, 1.0),
+        lambda: rgd_rate(0.1, 0.5, 1.0, 0.1),
+        lambda: rgd_rate(0.1, 2.0, 1.0, 0.0),
+        lambda: stable_optimal_gap_bound(0.1, 1.0, -1.0),
+    ],
+)
 def test_bounds_reject_bad_constants(call):
     with pytest.raises(ValueError):
         call()
 
 
 # ---------------------------------------------------------------- strategic classification
+
 
 def test_best_response_moves_only_strategic_columns():
     features = np.arange(12.0).reshape(3, 4)
@@ -177,14 +216,19 @@ def test_risk_proportional_response_scales_by_predicted_risk():
     assert np.allclose(moved[:, 0], features[:, 0] - 2.0 * risk * 1.0)
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    (dict(epsilon=-1.0), "epsilon"),
-    (dict(strategic=(0, 9)), "strategic"),
-    (dict(strategic=(0, 0)), "repeat"),
-    (dict(theta=np.zeros(3)), "entries"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(epsilon=-1.0), "epsilon"),
+        (dict(strategic=(0, 9)), "strategic"),
+        (dict(strategic=(0, 0)), "repeat"),
+        (dict(theta=np.zeros(3)), "entries"),
+    ],
+)
 def test_responses_reject_bad_input(kwargs, message):
-    arguments = dict(features=np.ones((2, 4)), theta=np.zeros(4), epsilon=1.0, strategic=(0, 1)) | kwargs
+    arguments = (
+        dict(features=np.ones((2, 4)), theta=np.zeros(4), epsilon=1.0, strategic=(0, 1)) | kwargs
+    )
     with pytest.raises(ValueError, match=message):
         best_response(**arguments)
 
@@ -215,18 +259,23 @@ def test_risk_proportional_jacobian_predicts_one_rrm_step(credit):
 
 def test_rgd_decreases_distance_on_credit(credit):
     problem = StrategicCredit(credit, 2.0, response="risk_proportional")
-    distances = repeated_gradient_descent(problem, np.zeros(11), 20, 0.3).distances_to(problem.stable_point())
+    distances = repeated_gradient_descent(problem, np.zeros(11), 20, 0.3).distances_to(
+        problem.stable_point()
+    )
     assert np.all(np.diff(distances) < 0)
 
 
 def test_paper_solver_stops_short_of_each_rounds_minimiser(credit):
     solver = partial(gradient_descent, tol=1e-7, max_iter=20_000)
-    trajectory = repeated_risk_minimization(StrategicCredit(credit, 1000.0, solver=solver), np.zeros(11), 3)
+    trajectory = repeated_risk_minimization(
+        StrategicCredit(credit, 1000.0, solver=solver), np.zeros(11), 3
+    )
     exact = StrategicCredit(credit, 1000.0).fit(trajectory.thetas[-2]).theta
     assert np.linalg.norm(trajectory.thetas[-1] - exact) > 1e-2
 
 
 # ---------------------------------------------------------------- stochastic deployment
+
 
 def test_lazy_deploy_mean_matches_the_rrm_map_in_expectation():
     problem = GaussianLocationProblem.mean_estimation(mu=10.0, sigma=0.1, epsilon=0.5)
@@ -250,10 +299,17 @@ def test_geometric_batches_sum_to_the_budget():
 
 def test_deployment_schedules_reject_other_losses():
     with pytest.raises(ValueError, match="mean estimation"):
-        greedy_deploy(GaussianLocationProblem(mu=1.0, sigma=0.1, epsilon=0.2), 0.0, 10, 2, np.random.default_rng(0))
+        greedy_deploy(
+            GaussianLocationProblem(mu=1.0, sigma=0.1, epsilon=0.2),
+            0.0,
+            10,
+            2,
+            np.random.default_rng(0),
+        )
 
 
 # ---------------------------------------------------------------- exercise checker
+
 
 def test_checker_accepts_the_reference_and_explains_mistakes():
     assert check_best_response(best_response)
@@ -277,6 +333,7 @@ def test_checker_accepts_the_reference_and_explains_mistakes():
 
 
 # ---------------------------------------------------------------- shared helpers
+
 
 def test_preset_selects_by_scale():
     assert preset("book", book=1, paper=2) == 1
@@ -303,6 +360,10 @@ def test_uniform_arm_checker_explains_mistakes():
     with pytest.raises(AssertionError, match="RRM"):
         check_uniform_arm(lambda rho, rounds, theta0: theta0 * rho ** np.arange(rounds + 1))
     with pytest.raises(AssertionError, match="newest snapshot"):
-        check_uniform_arm(lambda rho, rounds, theta0: _uniform_arm_reference(rho, rounds, theta0, include_current=False))
+        check_uniform_arm(
+            lambda rho, rounds, theta0: _uniform_arm_reference(
+                rho, rounds, theta0, include_current=False
+            )
+        )
     with pytest.raises(AssertionError, match="shape"):
         check_uniform_arm(lambda rho, rounds, theta0: np.zeros(3))

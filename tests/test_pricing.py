@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-
 from inloop.performative.arm import affine_risk_minimization
 from inloop.performative.pricing import DemandSnapshot, PricingGame, synthetic_pricing_game
 
@@ -22,7 +21,9 @@ def test_structure_of_the_synthetic_instance(game):
 
 def test_stable_point_is_a_fixed_point_of_the_exact_rrm_map(game):
     stable = game.stable_point
-    np.testing.assert_allclose(game.expected_demand(stable) / game.regularization, stable, rtol=1e-12)
+    np.testing.assert_allclose(
+        game.expected_demand(stable) / game.regularization, stable, rtol=1e-12
+    )
     noiseless = synthetic_pricing_game(seed=0, noise=0.0)
     snapshot = noiseless.risk(stable[None, :])
     np.testing.assert_allclose(noiseless.solver(snapshot).theta[0], stable, rtol=1e-12)
@@ -58,23 +59,30 @@ def test_rrm_oscillates_and_two_snapshots_converge(game):
     theta0 = game.initial_prices(50)
     stable = game.stable_point
     rrm = affine_risk_minimization(game, theta0, 40, 1)
-    assert np.all(np.abs(rrm.thetas[-1]).max(axis=1) == game.price_bound), "RRM should end at the price bounds"
+    assert np.all(np.abs(rrm.thetas[-1]).max(axis=1) == game.price_bound), (
+        "RRM should end at the price bounds"
+    )
     assert rrm.step_lengths[-10:].min() > 100.0
     arm2 = affine_risk_minimization(game, theta0, 40, 2)
     assert np.median(arm2.distances_to(stable)[-1]) < 1.0
     assert np.median(arm2.step_lengths[-10:]) < 1.0
 
 
-@pytest.mark.parametrize("change, message", [
-    (dict(base=np.ones((3, 4))), "one row per firm"),
-    (dict(own=np.zeros((2, 4, 4))), "negative"),
-    (dict(cross=-np.ones((2, 4, 4))), "non-negative"),
-    (dict(own=-np.ones((2, 3, 3))), "shape"),
-    (dict(regularization=0.0), "regularization"),
-    (dict(samples=0), "samples"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (dict(base=np.ones((3, 4))), "one row per firm"),
+        (dict(own=np.zeros((2, 4, 4))), "negative"),
+        (dict(cross=-np.ones((2, 4, 4))), "non-negative"),
+        (dict(own=-np.ones((2, 3, 3))), "shape"),
+        (dict(regularization=0.0), "regularization"),
+        (dict(samples=0), "samples"),
+    ],
+)
 def test_validation(change, message):
-    arguments = dict(base=np.ones((2, 4)), own=-np.eye(4)[None].repeat(2, 0), cross=np.zeros((2, 4, 4)))
+    arguments = dict(
+        base=np.ones((2, 4)), own=-np.eye(4)[None].repeat(2, 0), cross=np.zeros((2, 4, 4))
+    )
     arguments.update(change)
     with pytest.raises(ValueError, match=message):
         PricingGame(**arguments)

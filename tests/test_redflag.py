@@ -7,8 +7,7 @@ import copy
 import numpy as np
 import pytest
 import torch
-
-from inloop.data._locate import DataFileError, file_in_installed_package
+from inloop.data.files import DataFileError, file_in_installed_package
 from inloop.data.prompts import load_advbench, load_harmbench
 from inloop.redflag import (
     Conversations,
@@ -73,7 +72,9 @@ def toy_data():
 def defended(base, toy_data):
     model, flag = base
     peft_model = attach_lora(copy.deepcopy(model), flag, LoraSettings(rank=4))
-    history = train_red_flag(peft_model, *toy_data, flag, TrainSettings(steps=60, batch_size=32, lr=1e-2))
+    history = train_red_flag(
+        peft_model, *toy_data, flag, TrainSettings(steps=60, batch_size=32, lr=1e-2)
+    )
     return peft_model, history
 
 
@@ -81,11 +82,13 @@ def defended(base, toy_data):
 def test_toy_world_labels_are_exact():
     generator = torch.Generator().manual_seed(0)
     tokens, harmful_prompt, onset = WORLD.sample_conversations(400, 0.5, generator)
-    responses = tokens[:, WORLD.response_start:]
+    responses = tokens[:, WORLD.response_start :]
     assert torch.equal(harm_onset(WORLD, responses), onset)
     refused = responses[:, 0] == REFUSE
     assert not refused[~harmful_prompt].any(), "benign prompts are never refused"
-    assert 0.8 < refused[harmful_prompt].float().mean() < 0.97, "harmful prompts are refused at rate 0.9"
+    assert 0.8 < refused[harmful_prompt].float().mean() < 0.97, (
+        "harmful prompts are refused at rate 0.9"
+    )
     assert (onset[~harmful_prompt] == -1).all()
     complied = harmful_prompt & ~refused
     assert (responses[complied, 0] == SURE).all() and (onset[complied] >= 1).all()
@@ -96,7 +99,9 @@ def test_toy_world_rejects_bad_settings():
     with pytest.raises(ValueError, match="refusal_rate"):
         ToyWorld(refusal_rate=1.5)
     with pytest.raises(ValueError, match="window"):
-        toy_conversations(WORLD, torch.zeros((2, WORLD.sequence_length), dtype=torch.long), window="middle")
+        toy_conversations(
+            WORLD, torch.zeros((2, WORLD.sequence_length), dtype=torch.long), window="middle"
+        )
 
 
 def test_base_model_is_shallowly_aligned(base):
@@ -104,10 +109,12 @@ def test_base_model_is_shallowly_aligned(base):
     generator = torch.Generator().manual_seed(1)
     prompts = WORLD.sample_prompts(200, True, generator)
     first = model(input_ids=prompts).logits[:, -1, : WORLD.vocab_size].argmax(-1)
-    assert (first == REFUSE).float().mean() > 0.8, "the base model refuses harmful prompts at the first token"
+    assert (first == REFUSE).float().mean() > 0.8, (
+        "the base model refuses harmful prompts at the first token"
+    )
     torch.manual_seed(0)
     attacked = model.generate(prefill(prompts, [SURE]), WORLD.response_length, do_sample=True)
-    onset = harm_onset(WORLD, attacked[:, WORLD.response_start:])
+    onset = harm_onset(WORLD, attacked[:, WORLD.response_start :])
     assert (onset >= 0).float().mean() > 0.8, "prefilling SURE unlocks harmful continuations"
 
 
@@ -145,29 +152,46 @@ def test_objective_starts_with_zero_kl_and_checks_inputs(base, toy_data):
     peft_model = attach_lora(copy.deepcopy(model), flag, LoraSettings(rank=2))
     harmful, benign = toy_data
     generator = torch.Generator().manual_seed(0)
-    total, terms = red_flag_loss(peft_model, harmful.select(slice(0, 16)), benign.select(slice(0, 16)), flag, generator)
+    total, terms = red_flag_loss(
+        peft_model, harmful.select(slice(0, 16)), benign.select(slice(0, 16)), flag, generator
+    )
     # LoRA starts at the original model, so the only difference is the flag's mass q: KL = -log(1 - q)
     q = flag_probabilities(peft_model, benign.select(slice(0, 16)), flag)
     expected = -torch.log1p(-q[~torch.isnan(q)]).mean().item()
     assert terms["retention"] == pytest.approx(expected, rel=1e-4)
     assert terms["flag"] > 1.0, "an untrained flag is unlikely"
     weights = ObjectiveWeights(flag=1.0, kl=2.0, retention=3.0)
-    total2, terms2 = red_flag_loss(peft_model, harmful.select(slice(0, 16)), benign.select(slice(0, 16)), flag,
-                                   torch.Generator().manual_seed(0), weights)
+    total2, terms2 = red_flag_loss(
+        peft_model,
+        harmful.select(slice(0, 16)),
+        benign.select(slice(0, 16)),
+        flag,
+        torch.Generator().manual_seed(0),
+        weights,
+    )
     assert abs(total2.item() - (terms2["flag"] + 2 * terms2["kl"] + 3 * terms2["retention"])) < 1e-5
     with pytest.raises(ValueError, match="window_start"):
         red_flag_loss(peft_model, benign.select(slice(0, 4)), benign, flag, generator)
     with pytest.raises(ValueError, match="kl"):
         ObjectiveWeights(kl=-1.0)
     with pytest.raises(ValueError, match="reference"):
-        red_flag_loss(model, harmful.select(slice(0, 4)), benign.select(slice(0, 4)), flag, generator)
+        red_flag_loss(
+            model, harmful.select(slice(0, 4)), benign.select(slice(0, 4)), flag, generator
+        )
 
 
 def test_conversations_validate_shapes():
     with pytest.raises(ValueError, match="non-empty"):
-        Conversations(torch.zeros((0, 5), dtype=torch.long), torch.zeros(0), torch.zeros(0), torch.zeros(0))
+        Conversations(
+            torch.zeros((0, 5), dtype=torch.long), torch.zeros(0), torch.zeros(0), torch.zeros(0)
+        )
     with pytest.raises(ValueError, match="end inside"):
-        Conversations(torch.zeros((1, 5), dtype=torch.long), torch.tensor([3]), torch.tensor([4]), torch.tensor([-1]))
+        Conversations(
+            torch.zeros((1, 5), dtype=torch.long),
+            torch.tensor([3]),
+            torch.tensor([4]),
+            torch.tensor([-1]),
+        )
 
 
 # -- training and detection -----------------------------------------------------------------------------
@@ -189,21 +213,29 @@ def test_a_shared_teacher_gives_the_same_training(base, toy_data):
         return attach_lora(copy.deepcopy(model), flag, LoraSettings(rank=2))
 
     alone = train_red_flag(adapted(), harmful, benign, flag, settings)
-    teacher = tuple(reference_log_probs(model, data, flag, reference=model) for data in (harmful, benign))
+    teacher = tuple(
+        reference_log_probs(model, data, flag, reference=model) for data in (harmful, benign)
+    )
     shared = train_red_flag(adapted(), harmful, benign, flag, settings, teacher=teacher)
     assert shared == alone
     with pytest.raises(ValueError, match="teacher has shape"):
-        train_red_flag(adapted(), harmful, benign, flag, settings, teacher=(teacher[0][:4], teacher[1]))
+        train_red_flag(
+            adapted(), harmful, benign, flag, settings, teacher=(teacher[0][:4], teacher[1])
+        )
 
 
 def test_flag_row_learns_through_the_output_head_only(base, toy_data):
     model, flag = base
     peft_model = attach_lora(copy.deepcopy(model), flag, LoraSettings(rank=2))
     harmful, _ = toy_data
-    assert not peft_model.get_input_embeddings()(harmful.tokens[:2]).requires_grad, "input embeddings are detached"
+    assert not peft_model.get_input_embeddings()(harmful.tokens[:2]).requires_grad, (
+        "input embeddings are detached"
+    )
     row = [p for n, p in peft_model.named_parameters() if "trainable_tokens" in n][0]
     peft_model(input_ids=harmful.tokens[:4]).logits[..., flag].sum().backward()
-    assert row.grad is not None and row.grad.abs().sum() > 0, "the flag row still gets a gradient from the head"
+    assert row.grad is not None and row.grad.abs().sum() > 0, (
+        "the flag row still gets a gradient from the head"
+    )
 
 
 def test_place_on_device_validates_and_keeps_cpu_results(base, toy_data):
@@ -212,7 +244,9 @@ def test_place_on_device_validates_and_keeps_cpu_results(base, toy_data):
     moved = copy.deepcopy(model)
     place_on_device(moved, "cpu")
     probe = harmful.select(slice(0, 8))
-    assert torch.equal(flag_probabilities(moved, probe, flag), flag_probabilities(model, probe, flag))
+    assert torch.equal(
+        flag_probabilities(moved, probe, flag), flag_probabilities(model, probe, flag)
+    )
     with pytest.raises(ValueError, match="device"):
         place_on_device(moved, "tpu")
     with pytest.raises(ValueError, match="llm_device"):
@@ -227,11 +261,18 @@ def test_device_hooks_move_only_inputs_from_another_device():
 
     elsewhere = torch.nn.Linear(2, 2, device="meta")  # a model whose weights live on another device
     ids, mask = torch.ones((1, 3), dtype=torch.long), torch.ones((1, 3), dtype=torch.long)
-    args, kwargs = _inputs_to_device(elsewhere, (ids,), {"attention_mask": mask, "use_cache": False})
-    assert args[0].device.type == kwargs["attention_mask"].device.type == "meta" and kwargs["use_cache"] is False
+    args, kwargs = _inputs_to_device(
+        elsewhere, (ids,), {"attention_mask": mask, "use_cache": False}
+    )
+    assert (
+        args[0].device.type == kwargs["attention_mask"].device.type == "meta"
+        and kwargs["use_cache"] is False
+    )
     assert elsewhere._inputs_were_moved
     args, _ = _inputs_to_device(elsewhere, (ids.to("meta"),), {})
-    assert not elsewhere._inputs_were_moved, "inputs already on the device (as inside generate) stay put"
+    assert not elsewhere._inputs_were_moved, (
+        "inputs already on the device (as inside generate) stay put"
+    )
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
@@ -243,10 +284,17 @@ def test_a_model_on_the_gpu_gives_cpu_tensors_and_trains(base, toy_data):
     probe = harmful.select(slice(0, 8))
     q_gpu = flag_probabilities(on_gpu, probe, flag)
     assert q_gpu.device.type == "cpu"
-    torch.testing.assert_close(q_gpu, flag_probabilities(model, probe, flag), atol=1e-4, rtol=1e-4, equal_nan=True)
+    torch.testing.assert_close(
+        q_gpu, flag_probabilities(model, probe, flag), atol=1e-4, rtol=1e-4, equal_nan=True
+    )
     peft_model = attach_lora(on_gpu, flag, LoraSettings(rank=2))
-    history = train_red_flag(peft_model, harmful.select(slice(0, 16)), benign.select(slice(0, 16)), flag,
-                             TrainSettings(steps=2, batch_size=4))
+    history = train_red_flag(
+        peft_model,
+        harmful.select(slice(0, 16)),
+        benign.select(slice(0, 16)),
+        flag,
+        TrainSettings(steps=2, batch_size=4),
+    )
     assert np.isfinite([value for step in history for value in step.values()]).all()
     prompts = WORLD.sample_prompts(4, True, torch.Generator().manual_seed(0))
     tokens = peft_model.generate(input_ids=prompts, max_new_tokens=3)
@@ -259,14 +307,22 @@ def test_flag_detects_prefilled_harm_on_the_toy(base, defended):
     flag = WORLD.vocab_size
     generator = torch.Generator().manual_seed(11)
     torch.manual_seed(11)
-    harmful = original.generate(prefill(WORLD.sample_prompts(100, True, generator), [SURE]), WORLD.response_length,
-                                do_sample=True)
-    benign = original.generate(prefill(WORLD.sample_prompts(100, False, generator), [SURE]), WORLD.response_length,
-                               do_sample=True)
+    harmful = original.generate(
+        prefill(WORLD.sample_prompts(100, True, generator), [SURE]),
+        WORLD.response_length,
+        do_sample=True,
+    )
+    benign = original.generate(
+        prefill(WORLD.sample_prompts(100, False, generator), [SURE]),
+        WORLD.response_length,
+        do_sample=True,
+    )
     h, b = toy_conversations(WORLD, harmful), toy_conversations(WORLD, benign)
     ph, pb = flag_probabilities(model, h, flag), flag_probabilities(model, b, flag)
     assert ph.shape == (100, WORLD.response_length + 1)
-    assert torch.isnan(ph[0, h.response_length[0]:]).all(), "slots past the end of a response are NaN"
+    assert torch.isnan(ph[0, h.response_length[0] :]).all(), (
+        "slots past the end of a response are NaN"
+    )
     scores_h = max_flag_score(ph, 1)[h.harmful.numpy()]
     scores_b = max_flag_score(pb, 1)
     assert auroc(scores_h, scores_b) > 0.9
@@ -304,13 +360,32 @@ def test_finetune_attack_modes(base, defended, toy_data):
     original, flag = base
     model, _ = defended
     harmful, _ = toy_data
-    separate = finetune_attack(model, original, harmful.select(slice(0, 8)), "separate", flag, steps=3, lr=1e-3,
-                               defence_settings=LoraSettings(rank=4))
-    merged = finetune_attack(model, original, harmful.select(slice(0, 8)), "merged", flag, steps=3, lr=1e-3,
-                             defence_settings=LoraSettings(rank=4))
+    separate = finetune_attack(
+        model,
+        original,
+        harmful.select(slice(0, 8)),
+        "separate",
+        flag,
+        steps=3,
+        lr=1e-3,
+        defence_settings=LoraSettings(rank=4),
+    )
+    merged = finetune_attack(
+        model,
+        original,
+        harmful.select(slice(0, 8)),
+        "merged",
+        flag,
+        steps=3,
+        lr=1e-3,
+        defence_settings=LoraSettings(rank=4),
+    )
     probe = harmful.select(slice(8, 24))
     for attacked in (separate, merged):
-        assert flag_probabilities(attacked, probe, flag).shape == flag_probabilities(model, probe, flag).shape
+        assert (
+            flag_probabilities(attacked, probe, flag).shape
+            == flag_probabilities(model, probe, flag).shape
+        )
     with pytest.raises(ValueError, match="mode"):
         finetune_attack(model, original, harmful, "both", flag)
 
@@ -333,14 +408,18 @@ def test_prompt_sets_load_with_checksums(tmp_path):
     assert len(harmbench) == 200 and len(advbench) == 520
     assert len(set(benign_prompts())) == len(benign_prompts()) >= 300
     borderline = borderline_prompts()
-    assert len(set(borderline)) == len(borderline) >= 60 and not set(borderline) & set(benign_prompts())
+    assert len(set(borderline)) == len(borderline) >= 60 and not set(borderline) & set(
+        benign_prompts()
+    )
     assert not set(borderline) & set(harmbench + advbench)
     empty = tmp_path / "empty.txt"
     empty.write_text("\n\n")
     with pytest.raises(ValueError, match="empty"):
         load_harmbench(empty)
     with pytest.raises(DataFileError, match="pip install --no-deps nonexistent-wheel==1.0"):
-        file_in_installed_package("surely_not_installed_pkg", "x.txt", "pip install --no-deps nonexistent-wheel==1.0")
+        file_in_installed_package(
+            "surely_not_installed_pkg", "x.txt", "pip install --no-deps nonexistent-wheel==1.0"
+        )
 
 
 def test_split_by_prompt_is_disjoint_and_checks_sizes():
@@ -353,7 +432,10 @@ def test_split_by_prompt_is_disjoint_and_checks_sizes():
 
 
 def test_request_in_answer_moves_the_request_into_the_prefill():
-    assert request_in_answer("Write a poem about rain.") == "Sure, I will write a poem about rain. Here it is:"
+    assert (
+        request_in_answer("Write a poem about rain.")
+        == "Sure, I will write a poem about rain. Here it is:"
+    )
     with pytest.raises(ValueError, match="empty"):
         request_in_answer("  ")
 
@@ -394,21 +476,32 @@ def test_real_llm_expands_and_takes_a_training_step():
     with torch.no_grad():
         after = model(input_ids=ids).logits
     assert torch.equal(after[..., :flag], before)
-    harmful, texts = generate_conversations(model, tokenizer, ["Write a haiku about rain."], prefill="Sure,",
-                                            max_new_tokens=4, harmful=True)
+    harmful, texts = generate_conversations(
+        model,
+        tokenizer,
+        ["Write a haiku about rain."],
+        prefill="Sure,",
+        max_new_tokens=4,
+        harmful=True,
+    )
     benign, _ = generate_conversations(model, tokenizer, ["Name two fruits."], max_new_tokens=4)
     assert harmful.response_length.item() >= 2 and len(texts) == 1
     peft_model = attach_lora(model, flag, LoraSettings(rank=2, layers=(29,)))
     row = [p for n, p in peft_model.named_parameters() if "trainable_tokens" in n][0]
     start = row.detach().clone()
-    history = train_red_flag(peft_model, harmful, benign, flag, TrainSettings(steps=1, batch_size=1))
+    history = train_red_flag(
+        peft_model, harmful, benign, flag, TrainSettings(steps=1, batch_size=1)
+    )
     assert np.isfinite(list(history[0].values())).all()
     assert not torch.equal(row.detach(), start), "the flag's embedding row was updated"
     with pytest.raises(ValueError, match="empty"):
         generate_conversations(model, tokenizer, [], max_new_tokens=2)
 
     # one prefilled text per prompt: each response starts where its own prefill starts
-    prompts, prefills = ["Name a colour.", "Name a planet."], ["Sure,", request_in_answer("Write a limerick.")]
+    prompts, prefills = (
+        ["Name a colour.", "Name a planet."],
+        ["Sure,", request_in_answer("Write a limerick.")],
+    )
     rows, _ = generate_conversations(model, tokenizer, prompts, prefill=prefills, max_new_tokens=3)
     written = prefill_lengths(tokenizer, prefills, 2)
     for i, (prompt, text) in enumerate(zip(prompts, prefills)):
@@ -416,7 +509,7 @@ def test_real_llm_expands_and_takes_a_training_step():
         prefilled = tokenizer(text, add_special_tokens=False)["input_ids"]
         start = int(rows.response_start[i])
         assert start == len(head) and rows.tokens[i, :start].tolist() == head
-        assert rows.tokens[i, start:start + int(written[i])].tolist() == prefilled
+        assert rows.tokens[i, start : start + int(written[i])].tolist() == prefilled
         assert 1 <= int(rows.response_length[i]) - int(written[i]) <= 3
     with pytest.raises(ValueError, match="one per prompt"):
         generate_conversations(model, tokenizer, prompts, prefill=["Sure,"], max_new_tokens=2)

@@ -27,7 +27,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 ENV = ROOT / ".colab-venv"
 OUT = ROOT / "_build" / "colab"
-COLAB_PREINSTALLED = ["numpy", "scipy", "matplotlib", "torch", "pandas", "ipykernel", "pytest", "nbval"]
+COLAB_PREINSTALLED = [
+    "numpy",
+    "scipy",
+    "matplotlib",
+    "torch",
+    "pandas",
+    "ipykernel",
+    "pytest",
+    "nbval",
+]
 # The stand-in module exists only while the install cell runs: libraries that probe for Colab at
 # import time (transformers does) then behave as they do everywhere else in the rehearsal.
 STAND_IN = 'import types; sys.modules["google.colab"] = types.ModuleType("google.colab")  # rehearsal only\n'
@@ -42,7 +51,16 @@ def create_environment() -> None:
     if not python().exists():
         venv.create(ENV, with_pip=True, clear=True)
     subprocess.run(
-        [str(python()), "-m", "pip", "install", "--quiet", "-c", str(ROOT / "constraints.txt"), *COLAB_PREINSTALLED],
+        [
+            str(python()),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "-c",
+            str(ROOT / "constraints.txt"),
+            *COLAB_PREINSTALLED,
+        ],
         check=True,
     )
 
@@ -67,10 +85,21 @@ def main(paths: list[str]) -> int:
     create_environment()
     OUT.mkdir(parents=True, exist_ok=True)
     copies = [rehearsal_copy(chapter) for chapter in chapters]
-    environment = dict(os.environ, PIP_CONSTRAINT=str(ROOT / "constraints.txt"), PIP_DISABLE_PIP_VERSION_CHECK="1")
+    environment = dict(
+        os.environ, PIP_CONSTRAINT=str(ROOT / "constraints.txt"), PIP_DISABLE_PIP_VERSION_CHECK="1"
+    )
     command = [
-        str(python()), "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval", "--nbval-current-env",
-        "--nbval-sanitize-with", str(ROOT / "tests" / "sanitize.cfg"), *map(str, copies),
+        str(python()),
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "--nbval",
+        "--nbval-current-env",
+        "--nbval-sanitize-with",
+        str(ROOT / "tests" / "sanitize.cfg"),
+        *map(str, copies),
     ]
     return subprocess.run(command, cwd=OUT, env=environment).returncode
 

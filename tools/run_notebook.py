@@ -20,7 +20,12 @@ from nbclient import NotebookClient
 def run(path: Path, timeout: int = 1200) -> float:
     notebook = nbformat.read(path, as_version=4)
     os.environ.setdefault("PYTHONHASHSEED", "0")
-    client = NotebookClient(notebook, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}})
+    client = NotebookClient(
+        notebook,
+        timeout=timeout,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
+    )
     start = time.perf_counter()
     client.execute()
     elapsed = time.perf_counter() - start

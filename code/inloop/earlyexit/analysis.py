@@ -17,7 +17,9 @@ def per_exit_accuracy(result: ExitResult, labels) -> tuple[np.ndarray, np.ndarra
     return counts, accuracy
 
 
-def sweep(rule: ExitRule, table: ExitTable, labels, deltas, min_released: int = 30) -> dict[str, np.ndarray]:
+def sweep(
+    rule: ExitRule, table: ExitTable, labels, deltas, min_released: int = 30
+) -> dict[str, np.ndarray]:
     """Evaluate ``rule`` at every target in ``deltas`` on the same cached ``table``.
 
     Returns, per target: overall accuracy, accuracy of the samples released early, mean cost, the
@@ -28,7 +30,13 @@ def sweep(rule: ExitRule, table: ExitTable, labels, deltas, min_released: int = 
     for delta in deltas:
         check_target(delta, "every delta")
     min_released = check_positive_int(min_released, "min_released")
-    rows = {"accuracy": [], "early_accuracy": [], "mean_cost": [], "worst_exit_accuracy": [], "histogram": []}
+    rows = {
+        "accuracy": [],
+        "early_accuracy": [],
+        "mean_cost": [],
+        "worst_exit_accuracy": [],
+        "histogram": [],
+    }
     for delta in deltas:  # a few dozen targets, each evaluated on the whole table at once
         result = rule.decide(table, float(delta))
         counts, accuracy = per_exit_accuracy(result, labels)
@@ -45,7 +53,9 @@ def shortfall(achieved, deltas) -> float:
     """Largest miss of the target, :math:`\\max_\\delta (\\delta - \\mathrm{acc}(\\delta))^+` (NaNs ignored)."""
     achieved, deltas = np.asarray(achieved, dtype=np.float64), np.asarray(deltas, dtype=np.float64)
     if achieved.shape != deltas.shape:
-        raise ValueError(f"achieved and deltas must have the same shape, got {achieved.shape} and {deltas.shape}.")
+        raise ValueError(
+            f"achieved and deltas must have the same shape, got {achieved.shape} and {deltas.shape}."
+        )
     gaps = deltas - achieved
     gaps = gaps[np.isfinite(gaps)]
     return float(np.maximum(gaps, 0.0).max()) if gaps.size else 0.0
@@ -56,14 +66,27 @@ def cost_matched_accuracy(curve_cost, curve_accuracy, budget: float) -> tuple[in
     cost, accuracy = np.asarray(curve_cost), np.asarray(curve_accuracy)
     allowed = np.flatnonzero(cost <= budget)
     if allowed.size == 0:
-        raise ValueError(f"no point of the curve costs at most {budget}; the cheapest costs {cost.min()}.")
+        raise ValueError(
+            f"no point of the curve costs at most {budget}; the cheapest costs {cost.min()}."
+        )
     best = allowed[np.argmax(accuracy[allowed])]
     return int(best), float(cost[best]), float(accuracy[best])
 
 
-def pcee_sensitivity(validation: ExitTable, validation_labels, test: ExitTable, test_labels, deltas, *,
-                     bin_counts=(5, 15, 40), sizes=(200, 600, 1700), repeats: int = 8, cost_at: float = 0.9,
-                     min_released: int = 30, seed: int = 0) -> list[dict]:
+def pcee_sensitivity(
+    validation: ExitTable,
+    validation_labels,
+    test: ExitTable,
+    test_labels,
+    deltas,
+    *,
+    bin_counts=(5, 15, 40),
+    sizes=(200, 600, 1700),
+    repeats: int = 8,
+    cost_at: float = 0.9,
+    min_released: int = 30,
+    seed: int = 0,
+) -> list[dict]:
     """Worst-exit miss and cost of the conditional PCEE when its diagrams come from random validation subsets.
 
     For each validation ``size`` (``repeats`` random subsets, shared across bin counts) and each number
@@ -77,15 +100,25 @@ def pcee_sensitivity(validation: ExitTable, validation_labels, test: ExitTable, 
     for size in sizes:
         size = check_positive_int(size, "size")
         if size > validation.n_samples:
-            raise ValueError(f"a validation size of {size} exceeds the {validation.n_samples} validation samples.")
+            raise ValueError(
+                f"a validation size of {size} exceeds the {validation.n_samples} validation samples."
+            )
         subsets = [rng.choice(validation.n_samples, size, replace=False) for _ in range(repeats)]
         for bins in bin_counts:
             misses, costs = [], []
-            for used in subsets:  # a few random subsets; each is evaluated on the whole test table at once
+            for (
+                used
+            ) in subsets:  # a few random subsets; each is evaluated on the whole test table at once
                 rule = PCEE(bins, conditional=True).fit(validation.subset(used), y_val[used])
                 curve = sweep(rule, test, test_labels, deltas, min_released)
                 misses.append(shortfall(curve["worst_exit_accuracy"], deltas))
                 costs.append(rule.decide(test, cost_at).mean_cost)
-            rows.append({"validation size": size, "bins": bins, "mean worst miss": float(np.mean(misses)),
-                         "mean cost": float(np.mean(costs))})
+            rows.append(
+                {
+                    "validation size": size,
+                    "bins": bins,
+                    "mean worst miss": float(np.mean(misses)),
+                    "mean cost": float(np.mean(costs)),
+                }
+            )
     return rows

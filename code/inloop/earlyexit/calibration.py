@@ -24,11 +24,15 @@ def confidences_and_predictions(logits, temperature=1.0) -> tuple[np.ndarray, np
     return p.max(axis=-1), p.argmax(axis=-1)
 
 
-def check_confidences(confidences, name: str = "confidences", ndim: int | None = None) -> np.ndarray:
+def check_confidences(
+    confidences, name: str = "confidences", ndim: int | None = None
+) -> np.ndarray:
     """Return confidences as floats after checking they lie in [0, 1]."""
     c = check_array(confidences, name, ndim=ndim)
     if c.min() < 0 or c.max() > 1:
-        raise ValueError(f"{name} must lie in [0, 1], got values in [{c.min():.3g}, {c.max():.3g}].")
+        raise ValueError(
+            f"{name} must lie in [0, 1], got values in [{c.min():.3g}, {c.max():.3g}]."
+        )
     return c
 
 
@@ -98,7 +102,9 @@ def isotonic_fit(values, weights) -> np.ndarray:
     with np.errstate(invalid="ignore", divide="ignore"):
         means = (sums[k + 1] - sums[j]) / (mass[k + 1] - mass[j])
     means = np.where(k >= j, means, np.inf)  # row j, column k holds the mean of values[j..k]
-    tail_min = np.minimum.accumulate(means[:, ::-1], axis=1)[:, ::-1]  # [j, i] = min_{k >= i} mean[j..k]
+    tail_min = np.minimum.accumulate(means[:, ::-1], axis=1)[
+        :, ::-1
+    ]  # [j, i] = min_{k >= i} mean[j..k]
     return np.where(j <= k, tail_min, -np.inf).max(axis=0)  # f_i = max_{j <= i} tail_min[j, i]
 
 
@@ -111,7 +117,9 @@ def fit_temperature(logits, labels) -> float:
     z = check_array(logits, "logits", ndim=2)
     y = np.asarray(labels)
     if y.ndim != 1 or y.shape[0] != z.shape[0] or not np.issubdtype(y.dtype, np.integer):
-        raise ValueError(f"labels must be an integer vector with one entry per row of logits ({z.shape[0]}).")
+        raise ValueError(
+            f"labels must be an integer vector with one entry per row of logits ({z.shape[0]})."
+        )
 
     def nll(log_t: float) -> float:
         scaled = z / np.exp(log_t)
@@ -119,5 +127,7 @@ def fit_temperature(logits, labels) -> float:
         log_norm = top + np.log(np.exp(scaled - top[:, None]).sum(axis=1))
         return float(np.mean(log_norm - scaled[np.arange(len(y)), y]))
 
-    result = minimize_scalar(nll, bounds=(np.log(0.05), np.log(20.0)), method="bounded", options={"xatol": 1e-6})
+    result = minimize_scalar(
+        nll, bounds=(np.log(0.05), np.log(20.0)), method="bounded", options={"xatol": 1e-6}
+    )
     return float(np.exp(result.x))

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import torch
 
-from .data import ImageSplits, load_image_arrays, load_mnist5k, split_images
+from ..data.images import ImageSplits, load_image_arrays, load_mnist5k, split_images
 from .networks import ExitCosts, MultiExitNet, exit_costs, multi_exit_cnn
 from .rules import ExitTable
 from .training import exit_logits, train_multi_exit
@@ -44,20 +44,43 @@ class TrainedNetwork:
 
 def load_splits(settings: EarlyExitSettings) -> ImageSplits:
     """MNIST 5k from the installed wheel, or your CIFAR-style arrays when ``settings.data_path`` is set."""
-    images, labels = load_mnist5k() if settings.data_path is None else load_image_arrays(settings.data_path)
-    return split_images(images, labels, n_train=settings.n_train, n_validation=settings.n_validation, seed=settings.seed)
+    images, labels = (
+        load_mnist5k() if settings.data_path is None else load_image_arrays(settings.data_path)
+    )
+    return split_images(
+        images,
+        labels,
+        n_train=settings.n_train,
+        n_validation=settings.n_validation,
+        seed=settings.seed,
+    )
 
 
 def train_network(channels, splits: ImageSplits, settings: EarlyExitSettings) -> TrainedNetwork:
     """Build a multi-exit CNN, train all its heads jointly, and run it once on validation and test data."""
     images = splits.train[0]
-    model = multi_exit_cnn(channels, n_classes=splits.n_classes, in_channels=images.shape[1], image_size=images.shape[2],
-                           pooled_blocks=settings.pooled_blocks, seed=settings.seed)
+    model = multi_exit_cnn(
+        channels,
+        n_classes=splits.n_classes,
+        in_channels=images.shape[1],
+        image_size=images.shape[2],
+        pooled_blocks=settings.pooled_blocks,
+        seed=settings.seed,
+    )
     costs = exit_costs(model)
-    losses = train_multi_exit(model, *splits.train, epochs=settings.epochs, batch_size=settings.batch_size,
-                              lr=settings.lr, seed=settings.seed, device=settings.device)
-    tables = [ExitTable.from_logits(exit_logits(model, part[0], device=settings.device), costs.cumulative)
-              for part in (splits.validation, splits.test)]
+    losses = train_multi_exit(
+        model,
+        *splits.train,
+        epochs=settings.epochs,
+        batch_size=settings.batch_size,
+        lr=settings.lr,
+        seed=settings.seed,
+        device=settings.device,
+    )
+    tables = [
+        ExitTable.from_logits(exit_logits(model, part[0], device=settings.device), costs.cumulative)
+        for part in (splits.validation, splits.test)
+    ]
     return TrainedNetwork(model, costs, losses, *tables)
 
 

@@ -23,10 +23,14 @@ from .._checks import check_positive_int
 class MultiExitNet(nn.Module):
     """A stack of ``blocks`` with one classifier head after each; ``forward`` returns every exit's logits."""
 
-    def __init__(self, blocks: list[nn.Module], heads: list[nn.Module], input_shape: tuple[int, ...]):
+    def __init__(
+        self, blocks: list[nn.Module], heads: list[nn.Module], input_shape: tuple[int, ...]
+    ):
         super().__init__()
         if len(blocks) != len(heads) or not blocks:
-            raise ValueError(f"need one head per block and at least one block, got {len(blocks)} blocks and {len(heads)} heads.")
+            raise ValueError(
+                f"need one head per block and at least one block, got {len(blocks)} blocks and {len(heads)} heads."
+            )
         self.blocks = nn.ModuleList(blocks)
         self.heads = nn.ModuleList(heads)
         self.input_shape = tuple(input_shape)
@@ -51,8 +55,16 @@ def _check_widths(widths, name: str) -> tuple[int, ...]:
     return tuple(check_positive_int(width, f"{name}[{k}]") for k, width in enumerate(widths))
 
 
-def multi_exit_cnn(channels=(8, 16, 32), *, n_classes: int = 10, in_channels: int = 1, image_size: int = 28,
-                   pooled_blocks: int | None = None, head_grid: int = 4, seed: int = 0) -> MultiExitNet:
+def multi_exit_cnn(
+    channels=(8, 16, 32),
+    *,
+    n_classes: int = 10,
+    in_channels: int = 1,
+    image_size: int = 28,
+    pooled_blocks: int | None = None,
+    head_grid: int = 4,
+    seed: int = 0,
+) -> MultiExitNet:
     """Build a convolutional multi-exit network.
 
     Block :math:`i` is a 3x3 convolution to ``channels[i]`` maps and a ReLU; the first
@@ -62,10 +74,16 @@ def multi_exit_cnn(channels=(8, 16, 32), *, n_classes: int = 10, in_channels: in
     channels = _check_widths(channels, "channels")
     n_classes = check_positive_int(n_classes, "n_classes", minimum=2)
     in_channels = check_positive_int(in_channels, "in_channels")
-    pooled_blocks = len(channels) if pooled_blocks is None else check_positive_int(pooled_blocks, "pooled_blocks", minimum=0)
+    pooled_blocks = (
+        len(channels)
+        if pooled_blocks is None
+        else check_positive_int(pooled_blocks, "pooled_blocks", minimum=0)
+    )
     if pooled_blocks > len(channels):
-        raise ValueError(f"pooled_blocks must be at most the number of blocks ({len(channels)}), got {pooled_blocks}.")
-    image_size = check_positive_int(image_size, "image_size", minimum=2 ** pooled_blocks)
+        raise ValueError(
+            f"pooled_blocks must be at most the number of blocks ({len(channels)}), got {pooled_blocks}."
+        )
+    image_size = check_positive_int(image_size, "image_size", minimum=2**pooled_blocks)
     head_grid = check_positive_int(head_grid, "head_grid")
     torch.manual_seed(seed)
     blocks, heads, size, previous = [], [], image_size, in_channels
@@ -76,12 +94,18 @@ def multi_exit_cnn(channels=(8, 16, 32), *, n_classes: int = 10, in_channels: in
             size //= 2
         blocks.append(nn.Sequential(*layers))
         grid = min(head_grid, size)
-        heads.append(nn.Sequential(nn.AdaptiveAvgPool2d(grid), nn.Flatten(), nn.Linear(width * grid * grid, n_classes)))
+        heads.append(
+            nn.Sequential(
+                nn.AdaptiveAvgPool2d(grid), nn.Flatten(), nn.Linear(width * grid * grid, n_classes)
+            )
+        )
         previous = width
     return MultiExitNet(blocks, heads, (in_channels, image_size, image_size))
 
 
-def multi_exit_mlp(widths=(64, 64, 64), *, n_inputs: int, n_classes: int = 10, seed: int = 0) -> MultiExitNet:
+def multi_exit_mlp(
+    widths=(64, 64, 64), *, n_inputs: int, n_classes: int = 10, seed: int = 0
+) -> MultiExitNet:
     """Build a fully connected multi-exit network: block :math:`i` is Linear + ReLU, head :math:`i` is Linear."""
     widths = _check_widths(widths, "widths")
     n_inputs = check_positive_int(n_inputs, "n_inputs")
@@ -116,7 +140,9 @@ class ExitCosts:
 def _layer_macs(module: nn.Module, output: torch.Tensor) -> int:
     """Multiply-adds of one layer for one sample: a conv costs out_h*out_w*out_c*(in_c/groups)*k_h*k_w, a linear in*out."""
     if isinstance(module, nn.Conv2d):
-        per_output = (module.in_channels // module.groups) * module.kernel_size[0] * module.kernel_size[1]
+        per_output = (
+            (module.in_channels // module.groups) * module.kernel_size[0] * module.kernel_size[1]
+        )
         return int(output[0].numel()) * per_output
     if isinstance(module, nn.Linear):
         return module.in_features * module.out_features
@@ -125,8 +151,11 @@ def _layer_macs(module: nn.Module, output: torch.Tensor) -> int:
 
 def _module_macs(module: nn.Module, x: torch.Tensor) -> tuple[int, torch.Tensor]:
     total = []
-    hooks = [layer.register_forward_hook(lambda layer, _, out: total.append(_layer_macs(layer, out)))
-             for layer in module.modules() if isinstance(layer, (nn.Conv2d, nn.Linear))]
+    hooks = [
+        layer.register_forward_hook(lambda layer, _, out: total.append(_layer_macs(layer, out)))
+        for layer in module.modules()
+        if isinstance(layer, (nn.Conv2d, nn.Linear))
+    ]
     try:
         output = module(x)
     finally:

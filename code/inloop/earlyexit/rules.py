@@ -25,7 +25,13 @@ from scipy.special import xlogy
 from scipy.stats import binom
 
 from .._checks import check_array, check_choice, check_positive_int, check_real
-from .calibration import bin_index, check_confidences, confidences_and_predictions, fit_temperature, isotonic_fit
+from .calibration import (
+    bin_index,
+    check_confidences,
+    confidences_and_predictions,
+    fit_temperature,
+    isotonic_fit,
+)
 
 
 def check_target(delta, name: str = "delta") -> float:
@@ -51,20 +57,28 @@ class ExitTable:
         c = check_confidences(self.confidences, ndim=2)
         p = np.asarray(self.predictions)
         if p.shape != c.shape or not np.issubdtype(p.dtype, np.integer):
-            raise ValueError(f"predictions must be integers of the same shape as confidences {c.shape}, got {p.dtype} {p.shape}.")
+            raise ValueError(
+                f"predictions must be integers of the same shape as confidences {c.shape}, got {p.dtype} {p.shape}."
+            )
         costs = check_array(self.costs, "costs", ndim=1)
         if costs.size != c.shape[1]:
-            raise ValueError(f"costs must have one entry per exit ({c.shape[1]}), got {costs.size}.")
+            raise ValueError(
+                f"costs must have one entry per exit ({c.shape[1]}), got {costs.size}."
+            )
         if costs.min() < 0 or np.any(np.diff(costs) < 0):
-            raise ValueError("costs must be non-negative and non-decreasing from the first exit to the last.")
+            raise ValueError(
+                "costs must be non-negative and non-decreasing from the first exit to the last."
+            )
         if self.logits is not None and np.shape(self.logits)[:2] != c.shape:
-            raise ValueError(f"logits must have shape (n, E, K) with (n, E) = {c.shape}, got {np.shape(self.logits)}.")
+            raise ValueError(
+                f"logits must have shape (n, E, K) with (n, E) = {c.shape}, got {np.shape(self.logits)}."
+            )
         object.__setattr__(self, "confidences", c)
         object.__setattr__(self, "predictions", p)
         object.__setattr__(self, "costs", costs)
 
     @classmethod
-    def from_logits(cls, logits, costs) -> "ExitTable":
+    def from_logits(cls, logits, costs) -> ExitTable:
         """Build the table from logits of shape ``(n, E, K)``."""
         z = check_array(logits, "logits", ndim=3)
         confidences, predictions = confidences_and_predictions(z)
@@ -78,7 +92,7 @@ class ExitTable:
     def n_exits(self) -> int:
         return self.confidences.shape[1]
 
-    def subset(self, rows) -> "ExitTable":
+    def subset(self, rows) -> ExitTable:
         """The table restricted to ``rows`` (indices or a boolean mask)."""
         logits = None if self.logits is None else self.logits[rows]
         return ExitTable(self.confidences[rows], self.predictions[rows], self.costs, logits)
@@ -92,7 +106,9 @@ def check_labels(labels, n_samples: int) -> np.ndarray:
     """Check integer labels, one per sample."""
     y = np.asarray(labels)
     if y.ndim != 1 or y.shape[0] != n_samples or not np.issubdtype(y.dtype, np.integer):
-        raise ValueError(f"labels must be an integer vector with one entry per sample ({n_samples}), got {y.dtype} {y.shape}.")
+        raise ValueError(
+            f"labels must be an integer vector with one entry per sample ({n_samples}), got {y.dtype} {y.shape}."
+        )
     return y
 
 
@@ -142,7 +158,7 @@ class ExitRule:
 
     name = "rule"
 
-    def fit(self, table: ExitTable, labels) -> "ExitRule":
+    def fit(self, table: ExitTable, labels) -> ExitRule:
         return self
 
     def scores(self, table: ExitTable) -> np.ndarray:
@@ -173,7 +189,9 @@ class _BinnedRule(ExitRule):
     samples that actually reach exit :math:`i`.
     """
 
-    def __init__(self, n_bins: int = 10, min_count: int = 1, empty: str = "never", conditional: bool = False):
+    def __init__(
+        self, n_bins: int = 10, min_count: int = 1, empty: str = "never", conditional: bool = False
+    ):
         self.n_bins = check_positive_int(n_bins, "n_bins")
         self.min_count = check_positive_int(min_count, "min_count")
         self.empty = check_choice(empty, "empty", ("never", "error"))
@@ -192,12 +210,14 @@ class _BinnedRule(ExitRule):
     def _estimate(self, confidences: np.ndarray, correct: np.ndarray) -> np.ndarray:
         return self._bin_values(confidences, correct)[0]
 
-    def fit(self, table: ExitTable, labels) -> "_BinnedRule":
+    def fit(self, table: ExitTable, labels) -> _BinnedRule:
         """Build every exit's (unconditional) diagram and keep the validation outputs for the conditional mode."""
         if not isinstance(table, ExitTable):
             raise ValueError(f"table must be an ExitTable, got {type(table).__name__}.")
         correct = table.correct(labels).astype(np.float64)
-        self.table_ = np.array([self._estimate(table.confidences[:, i], correct[:, i]) for i in range(table.n_exits)])
+        self.table_ = np.array(
+            [self._estimate(table.confidences[:, i], correct[:, i]) for i in range(table.n_exits)]
+        )
         self.validation_ = (table.confidences, correct)
         return self
 
@@ -215,14 +235,20 @@ class _BinnedRule(ExitRule):
 
     def _check_fitted(self, table: ExitTable) -> None:
         if self.table_ is None:
-            raise ValueError(f"{type(self).__name__} must be fitted on validation outputs before use.")
+            raise ValueError(
+                f"{type(self).__name__} must be fitted on validation outputs before use."
+            )
         if not isinstance(table, ExitTable) or table.n_exits != self.table_.shape[0]:
-            raise ValueError(f"table must be an ExitTable with the {self.table_.shape[0]} exits the rule was fitted on.")
+            raise ValueError(
+                f"table must be an ExitTable with the {self.table_.shape[0]} exits the rule was fitted on."
+            )
 
     def scores(self, table: ExitTable) -> np.ndarray:
         """:math:`s_{n,i} = \\widehat{\\mathrm{acc}}_i(\\text{bin of } c_{n,i})` from the unconditional diagrams."""
         self._check_fitted(table)
-        columns = [self._read(self.table_[i], table.confidences[:, i], i) for i in range(table.n_exits - 1)]
+        columns = [
+            self._read(self.table_[i], table.confidences[:, i], i) for i in range(table.n_exits - 1)
+        ]
         return np.column_stack(columns + [np.full(table.n_samples, np.inf)])
 
     def decide(self, table: ExitTable, delta: float) -> ExitResult:
@@ -234,9 +260,18 @@ class _BinnedRule(ExitRule):
         val_left = np.ones(val_conf.shape[0], dtype=bool)
         exits = np.full(table.n_samples, table.n_exits - 1)
         left = np.ones(table.n_samples, dtype=bool)
-        for i in range(table.n_exits - 1):  # exits in order: who reaches exit i depends on exits before it
-            estimates = self._estimate(val_conf[val_left, i], val_correct[val_left, i]) if val_left.any() else np.full(self.n_bins, np.nan)
-            val_left &= ~(np.nan_to_num(estimates[bin_index(val_conf[:, i], self.n_bins)], nan=-np.inf) >= delta)
+        for i in range(
+            table.n_exits - 1
+        ):  # exits in order: who reaches exit i depends on exits before it
+            estimates = (
+                self._estimate(val_conf[val_left, i], val_correct[val_left, i])
+                if val_left.any()
+                else np.full(self.n_bins, np.nan)
+            )
+            val_left &= ~(
+                np.nan_to_num(estimates[bin_index(val_conf[:, i], self.n_bins)], nan=-np.inf)
+                >= delta
+            )
             leave = left & (self._read(estimates, table.confidences[:, i], i) >= delta)
             exits[leave] = i
             left &= ~leave
@@ -282,18 +317,24 @@ class TemperatureRule(ExitRule):
     def __init__(self):
         self.temperatures_ = None
 
-    def fit(self, table: ExitTable, labels) -> "TemperatureRule":
+    def fit(self, table: ExitTable, labels) -> TemperatureRule:
         if table.logits is None:
-            raise ValueError("the temperature rule needs logits: build the table with ExitTable.from_logits.")
+            raise ValueError(
+                "the temperature rule needs logits: build the table with ExitTable.from_logits."
+            )
         y = check_labels(labels, table.n_samples)
-        self.temperatures_ = np.array([fit_temperature(table.logits[:, i], y) for i in range(table.n_exits)])
+        self.temperatures_ = np.array(
+            [fit_temperature(table.logits[:, i], y) for i in range(table.n_exits)]
+        )
         return self
 
     def scores(self, table: ExitTable) -> np.ndarray:
         if self.temperatures_ is None:
             raise ValueError("TemperatureRule must be fitted on validation outputs before use.")
         if table.logits is None:
-            raise ValueError("the temperature rule needs logits: build the table with ExitTable.from_logits.")
+            raise ValueError(
+                "the temperature rule needs logits: build the table with ExitTable.from_logits."
+            )
         return confidences_and_predictions(table.logits, self.temperatures_[:, None])[0]
 
 
@@ -360,7 +401,7 @@ class RiskControlRule(ExitRule):
         predictions = np.take_along_axis(table.predictions, exits, axis=1)
         return predictions != y[:, None]
 
-    def fit(self, table: ExitTable, labels) -> "RiskControlRule":
+    def fit(self, table: ExitTable, labels) -> RiskControlRule:
         if not isinstance(table, ExitTable):
             raise ValueError(f"table must be an ExitTable, got {type(table).__name__}.")
         self.errors_ = self.losses(table, labels).sum(axis=0)
@@ -384,8 +425,18 @@ class RiskControlRule(ExitRule):
         return float(self.grid[accepted - 1]) if accepted else float("inf")
 
 
-def ltt_violation_rate(table: ExitTable, labels, delta: float, *, n_calibration: int, n_splits: int = 500,
-                       level: float = 0.1, p_value: str = "binomial", mode: str = "population", seed: int = 0) -> dict:
+def ltt_violation_rate(
+    table: ExitTable,
+    labels,
+    delta: float,
+    *,
+    n_calibration: int,
+    n_splits: int = 500,
+    level: float = 0.1,
+    p_value: str = "binomial",
+    mode: str = "population",
+    seed: int = 0,
+) -> dict:
     """Check the Learn-then-Test guarantee over many random calibration sets drawn from ``table``.
 
     ``mode="population"``: the rows of ``table`` are the population; each repetition draws
@@ -401,13 +452,17 @@ def ltt_violation_rate(table: ExitTable, labels, delta: float, *, n_calibration:
     n_splits = check_positive_int(n_splits, "n_splits")
     check_choice(mode, "mode", ("population", "split"))
     if mode == "split" and n_calibration >= table.n_samples:
-        raise ValueError(f"n_calibration must leave test rows: {n_calibration} >= {table.n_samples}.")
+        raise ValueError(
+            f"n_calibration must leave test rows: {n_calibration} >= {table.n_samples}."
+        )
     rule = RiskControlRule(level=level, p_value=p_value)
     losses = rule.losses(table, labels).astype(np.float64)
     rng = np.random.default_rng(seed)
     n = table.n_samples
     if mode == "population":
-        calibration = rng.multinomial(n_calibration, np.full(n, 1.0 / n), size=n_splits).astype(np.float64)
+        calibration = rng.multinomial(n_calibration, np.full(n, 1.0 / n), size=n_splits).astype(
+            np.float64
+        )
         evaluation = np.full((n_splits, n), 1.0 / n)
     else:
         ranks = rng.random((n_splits, n)).argsort(axis=1).argsort(axis=1)

@@ -16,7 +16,9 @@ def _as_tensors(images, labels=None):
         return x
     y = torch.as_tensor(np.asarray(labels, dtype=np.int64))
     if y.ndim != 1 or y.shape[0] != x.shape[0]:
-        raise ValueError(f"labels must be a vector with one entry per image, got shape {tuple(y.shape)} for {x.shape[0]} images.")
+        raise ValueError(
+            f"labels must be a vector with one entry per image, got shape {tuple(y.shape)} for {x.shape[0]} images."
+        )
     return x, y
 
 
@@ -26,8 +28,17 @@ def joint_loss(logits: list[torch.Tensor], labels: torch.Tensor, weights=None) -
     return sum(w * nn.functional.cross_entropy(z, labels) for w, z in zip(weights, logits))
 
 
-def train_multi_exit(model: MultiExitNet, images, labels, *, epochs: int = 10, batch_size: int = 64,
-                     lr: float = 2e-3, seed: int = 0, device: str = "cpu") -> np.ndarray:
+def train_multi_exit(
+    model: MultiExitNet,
+    images,
+    labels,
+    *,
+    epochs: int = 10,
+    batch_size: int = 64,
+    lr: float = 2e-3,
+    seed: int = 0,
+    device: str = "cpu",
+) -> np.ndarray:
     """Train every head of ``model`` jointly with Adam on :func:`joint_loss`; return the mean loss per epoch.
 
     Mini-batches are drawn by a generator seeded with ``seed``, so two runs with the same seed and
@@ -41,7 +52,9 @@ def train_multi_exit(model: MultiExitNet, images, labels, *, epochs: int = 10, b
     lr = check_real(lr, "lr", low=0, low_open=True)
     x, y = _as_tensors(images, labels)
     if tuple(x.shape[1:]) != model.input_shape:
-        raise ValueError(f"images must have shape (n, {', '.join(map(str, model.input_shape))}), got {tuple(x.shape)}.")
+        raise ValueError(
+            f"images must have shape (n, {', '.join(map(str, model.input_shape))}), got {tuple(x.shape)}."
+        )
     generator = torch.Generator().manual_seed(seed)
     model.to(device)
     x, y = x.to(device), y.to(device)
@@ -61,14 +74,21 @@ def train_multi_exit(model: MultiExitNet, images, labels, *, epochs: int = 10, b
 
 
 @torch.no_grad()
-def exit_logits(model: MultiExitNet, images, batch_size: int = 1000, device: str = "cpu") -> np.ndarray:
+def exit_logits(
+    model: MultiExitNet, images, batch_size: int = 1000, device: str = "cpu"
+) -> np.ndarray:
     """Run ``model`` once over ``images`` (on ``device``) and return every exit's logits, shape ``(n, n_exits, n_classes)``."""
     if not isinstance(model, MultiExitNet):
         raise ValueError(f"model must be a MultiExitNet, got {type(model).__name__}.")
     x = _as_tensors(images)
     if tuple(x.shape[1:]) != model.input_shape:
-        raise ValueError(f"images must have shape (n, {', '.join(map(str, model.input_shape))}), got {tuple(x.shape)}.")
+        raise ValueError(
+            f"images must have shape (n, {', '.join(map(str, model.input_shape))}), got {tuple(x.shape)}."
+        )
     model.to(device).eval()
-    chunks = [torch.stack(model(chunk.to(device)), dim=1).cpu() for chunk in x.split(check_positive_int(batch_size, "batch_size"))]
+    chunks = [
+        torch.stack(model(chunk.to(device)), dim=1).cpu()
+        for chunk in x.split(check_positive_int(batch_size, "batch_size"))
+    ]
     model.to("cpu")
     return torch.cat(chunks).double().numpy()

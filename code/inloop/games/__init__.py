@@ -9,13 +9,18 @@
 - :mod:`.dynamics` and :mod:`.training`: repeated play, and predictors trained for welfare and accuracy.
 """
 
-from .agents import expected_gain, innate_pivotal_probability, log_likelihood_ratio, respond, update_trust
+from .agents import (
+    expected_gain,
+    innate_pivotal_probability,
+    log_likelihood_ratio,
+    respond,
+    update_trust,
+)
 from .crd import CollectiveRiskDilemma
 from .dynamics import Episode, play
 from .exercises import check_pivotal_probability
 from .myopic import MyopicRun, forecast_grid, myopic_forecast, run_myopic
 from .network import Network, disjoint_union, from_networkx, lattice, scale_free
-from .presets import BOOK, PAPER, GamesRun
 from .poisson_binomial import (
     pivotal_probability,
     pmf_by_enumeration,
@@ -24,8 +29,21 @@ from .poisson_binomial import (
     poisson_binomial_pmf,
     success_probability,
 )
-from .rrm import ActionForecastProblem, RRMOutcome, fraction_with_interval, random_initial_forecasts, run_rrm
-from .training import MessagePassingPredictor, MLPPredictor, TrainingResult, pareto_front, train_predictor
+from .presets import BOOK, PAPER, GamesRun
+from .rrm import (
+    ActionForecastProblem,
+    RRMOutcome,
+    fraction_with_interval,
+    random_initial_forecasts,
+    run_rrm,
+)
+from .training import (
+    MessagePassingPredictor,
+    MLPPredictor,
+    TrainingResult,
+    pareto_front,
+    train_predictor,
+)
 
 __all__ = [
     "ActionForecastProblem",

@@ -31,7 +31,9 @@ from .poisson_binomial import pivotal_probability
 CLIP = 1e-6
 
 
-def innate_pivotal_probability(game: CollectiveRiskDilemma, network: Network, alpha: float) -> np.ndarray:
+def innate_pivotal_probability(
+    game: CollectiveRiskDilemma, network: Network, alpha: float
+) -> np.ndarray:
     """:math:`g_i^{\\alpha}`: the pivotal probability when every neighbour cooperates with probability :math:`\\alpha`."""
     alpha = check_real(alpha, "alpha", low=0.0, high=1.0)
     return pivotal_probability(network, np.full(network.size, alpha), game.thresholds(network))
@@ -63,11 +65,17 @@ def log_likelihood_ratio(network: Network, predictions, actions, alpha: float):
     Works on tensors (differentiable in ``predictions``) and on arrays; shape ``(..., n)``.
     """
     if not isinstance(predictions, torch.Tensor):
-        return log_likelihood_ratio(network, torch.as_tensor(np.asarray(predictions, dtype=np.float64)),
-                                    torch.as_tensor(np.asarray(actions, dtype=np.float64)), alpha).numpy()
+        return log_likelihood_ratio(
+            network,
+            torch.as_tensor(np.asarray(predictions, dtype=np.float64)),
+            torch.as_tensor(np.asarray(actions, dtype=np.float64)),
+            alpha,
+        ).numpy()
     p = predictions.clamp(CLIP, 1 - CLIP)
     alpha = torch.tensor(alpha, dtype=p.dtype).clamp(CLIP, 1 - CLIP)
-    per_agent = actions * (torch.log(p) - torch.log(alpha)) + (1 - actions) * (torch.log1p(-p) - torch.log1p(-alpha))
+    per_agent = actions * (torch.log(p) - torch.log(alpha)) + (1 - actions) * (
+        torch.log1p(-p) - torch.log1p(-alpha)
+    )
     return per_agent @ torch.as_tensor(network.adjacency, dtype=p.dtype)
 
 
@@ -82,10 +90,22 @@ def update_trust(network: Network, trust, predictions, actions, alpha: float = 0
     trust_t = trust if is_tensor else torch.as_tensor(np.asarray(trust, dtype=np.float64))
     if ((trust_t.detach() < 0) | (trust_t.detach() > 1)).any():
         raise ValueError("trust must lie in [0, 1].")
-    preds = predictions if isinstance(predictions, torch.Tensor) else torch.as_tensor(np.asarray(predictions, dtype=np.float64))
-    acts = actions if isinstance(actions, torch.Tensor) else torch.as_tensor(np.asarray(actions, dtype=np.float64))
+    preds = (
+        predictions
+        if isinstance(predictions, torch.Tensor)
+        else torch.as_tensor(np.asarray(predictions, dtype=np.float64))
+    )
+    acts = (
+        actions
+        if isinstance(actions, torch.Tensor)
+        else torch.as_tensor(np.asarray(actions, dtype=np.float64))
+    )
     evidence = log_likelihood_ratio(network, preds, acts, alpha)
     log_odds = torch.logit(trust_t) + evidence
     updated = torch.sigmoid(log_odds)
-    updated = torch.where(trust_t <= 0, torch.zeros_like(updated), torch.where(trust_t >= 1, torch.ones_like(updated), updated))
+    updated = torch.where(
+        trust_t <= 0,
+        torch.zeros_like(updated),
+        torch.where(trust_t >= 1, torch.ones_like(updated), updated),
+    )
     return updated if is_tensor else updated.numpy()

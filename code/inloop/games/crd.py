@@ -67,7 +67,9 @@ class CollectiveRiskDilemma:
 def _check_actions(actions, network: Network) -> np.ndarray:
     actions = np.asarray(actions, dtype=np.float64)
     if actions.ndim == 0 or actions.shape[-1] != network.size:
-        raise ValueError(f"actions must have {network.size} entries (one per agent) on the last axis, got shape {actions.shape}.")
+        raise ValueError(
+            f"actions must have {network.size} entries (one per agent) on the last axis, got shape {actions.shape}."
+        )
     if not np.isin(actions, (0.0, 1.0)).all():
         raise ValueError("actions must be 0 (defect) or 1 (cooperate).")
     return actions

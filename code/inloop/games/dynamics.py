@@ -44,12 +44,16 @@ class Episode:
     def expected_welfare(self) -> torch.Tensor:
         """:math:`\\widetilde W`: relaxed expected payoff above :math:`e(1-r)`, averaged over rounds and agents."""
         g = self.game
-        return (g.endowment * (g.risk * self.success_probability - g.cost * self.soft_actions)).mean(dim=(0, -1))
+        return (
+            g.endowment * (g.risk * self.success_probability - g.cost * self.soft_actions)
+        ).mean(dim=(0, -1))
 
     def cross_entropy(self) -> torch.Tensor:
         """Binary cross-entropy of the forecasts on the realised actions, averaged over rounds and agents."""
         p = self.predictions.clamp(1e-6, 1 - 1e-6)
-        return torch.nn.functional.binary_cross_entropy(p, self.actions, reduction="none").mean(dim=(0, -1))
+        return torch.nn.functional.binary_cross_entropy(p, self.actions, reduction="none").mean(
+            dim=(0, -1)
+        )
 
     def welfare(self) -> np.ndarray:
         """Fraction of successful groups, averaged over rounds (the hard outcome); one value per member."""
@@ -61,8 +65,16 @@ class Episode:
         return torch.where(self.actions > 0, p, 1 - p).mean(dim=(0, -1)).numpy()
 
 
-def play(game: CollectiveRiskDilemma, network: Network, predictor, rounds: int, *, alpha: float = 0.8,
-         prior_trust: float = 0.5, temperature: float = 0.05) -> Episode:
+def play(
+    game: CollectiveRiskDilemma,
+    network: Network,
+    predictor,
+    rounds: int,
+    *,
+    alpha: float = 0.8,
+    prior_trust: float = 0.5,
+    temperature: float = 0.05,
+) -> Episode:
     """Play ``rounds`` rounds with a deployed ``predictor`` (a callable: previous action codes -> probabilities).
 
     Trust starts at ``prior_trust`` and follows Bayes' rule, as in :func:`inloop.games.agents.update_trust`.
@@ -75,16 +87,30 @@ def play(game: CollectiveRiskDilemma, network: Network, predictor, rounds: int, 
     previous = torch.full((network.size,), NOT_PLAYED, dtype=torch.long)
     # Trust is carried as log-odds, so that it never rounds to exactly 0 or 1 (which would stop gradients).
     log_odds = torch.logit(torch.full((network.size,), prior_trust, dtype=torch.float64))
-    record = {key: [] for key in ("predictions", "actions", "soft_actions", "trust", "success_probability")}
+    record = {
+        key: []
+        for key in ("predictions", "actions", "soft_actions", "trust", "success_probability")
+    }
     for _ in range(rounds):  # rounds are sequential: each depends on the last
         predictions = predictor(previous).to(torch.float64)
         trust = torch.sigmoid(log_odds).expand_as(predictions)
-        gain = expected_gain(game, trust, pivotal_probability(network, predictions, thresholds), g_alpha)
+        gain = expected_gain(
+            game, trust, pivotal_probability(network, predictions, thresholds), g_alpha
+        )
         actions = (gain > 0).to(torch.float64).detach()
         soft = torch.sigmoid(gain / temperature)
         record["success_probability"].append(success_probability(network, soft, thresholds))
-        for key, value in (("predictions", predictions), ("actions", actions), ("soft_actions", soft), ("trust", trust)):
+        for key, value in (
+            ("predictions", predictions),
+            ("actions", actions),
+            ("soft_actions", soft),
+            ("trust", trust),
+        ):
             record[key].append(value)
-        log_odds = log_odds + log_likelihood_ratio(network, predictions, actions, alpha)  # Bayes' rule
+        log_odds = log_odds + log_likelihood_ratio(
+            network, predictions, actions, alpha
+        )  # Bayes' rule
         previous = actions.long()
-    return Episode(**{key: torch.stack(values) for key, values in record.items()}, game=game, network=network)
+    return Episode(
+        **{key: torch.stack(values) for key, values in record.items()}, game=game, network=network
+    )

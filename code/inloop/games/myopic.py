@@ -39,12 +39,20 @@ def forecast_grid(size: int, levels: int) -> np.ndarray:
     size = check_positive_int(size, "size")
     levels = check_positive_int(levels, "levels", minimum=2)
     if levels**size > 200_000:
-        raise ValueError(f"the grid would hold {levels}**{size} forecasts; use fewer levels or a smaller network.")
+        raise ValueError(
+            f"the grid would hold {levels}**{size} forecasts; use fewer levels or a smaller network."
+        )
     return np.array(list(itertools.product(np.linspace(0, 1, levels), repeat=size)))
 
 
-def myopic_forecast(game: CollectiveRiskDilemma, network: Network, trust, candidates, alpha: float = 0.8,
-                    accuracy_weight: float = 1e-3):
+def myopic_forecast(
+    game: CollectiveRiskDilemma,
+    network: Network,
+    trust,
+    candidates,
+    alpha: float = 0.8,
+    accuracy_weight: float = 1e-3,
+):
     """Best candidate forecast for this round only, its induced actions, welfare and accuracy."""
     trust = np.broadcast_to(np.asarray(trust, dtype=np.float64), candidates.shape)
     actions = respond(game, network, candidates, trust, alpha)  # (candidates, n), all at once
@@ -54,8 +62,16 @@ def myopic_forecast(game: CollectiveRiskDilemma, network: Network, trust, candid
     return candidates[best], actions[best], welfare[best], accuracy[best]
 
 
-def run_myopic(game: CollectiveRiskDilemma, network: Network, rounds: int, *, levels: int = 21,
-               alpha: float = 0.8, prior_trust: float = 0.5, accuracy_weight: float = 1e-3) -> MyopicRun:
+def run_myopic(
+    game: CollectiveRiskDilemma,
+    network: Network,
+    rounds: int,
+    *,
+    levels: int = 21,
+    alpha: float = 0.8,
+    prior_trust: float = 0.5,
+    accuracy_weight: float = 1e-3,
+) -> MyopicRun:
     """Deploy the myopic forecaster for ``rounds`` rounds, updating trust by Bayes' rule after each."""
     rounds = check_positive_int(rounds, "rounds")
     check_real(prior_trust, "prior_trust", low=0.0, high=1.0)
@@ -64,7 +80,9 @@ def run_myopic(game: CollectiveRiskDilemma, network: Network, rounds: int, *, le
     trust = np.full(network.size, prior_trust)
     records = []
     for _ in range(rounds):  # sequential: this round's trust depends on the last round
-        forecast, actions, welfare, accuracy = myopic_forecast(game, network, trust, candidates, alpha, accuracy_weight)
+        forecast, actions, welfare, accuracy = myopic_forecast(
+            game, network, trust, candidates, alpha, accuracy_weight
+        )
         records.append((trust, forecast, actions, welfare, accuracy))
         trust = update_trust(network, trust, forecast, actions, alpha)
     return MyopicRun(*(np.array(column) for column in zip(*records)))

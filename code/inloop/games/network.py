@@ -30,13 +30,21 @@ class Network:
 
     def __post_init__(self):
         adjacency = np.asarray(self.adjacency)
-        if adjacency.ndim != 2 or adjacency.shape[0] != adjacency.shape[1] or adjacency.shape[0] < 2:
-            raise ValueError(f"adjacency must be a square matrix with at least 2 agents, got shape {adjacency.shape}.")
+        if (
+            adjacency.ndim != 2
+            or adjacency.shape[0] != adjacency.shape[1]
+            or adjacency.shape[0] < 2
+        ):
+            raise ValueError(
+                f"adjacency must be a square matrix with at least 2 agents, got shape {adjacency.shape}."
+            )
         if not np.isin(adjacency, (0, 1)).all():
             raise ValueError("adjacency must contain only 0/1 (or False/True) entries.")
         adjacency = adjacency.astype(bool)
         if not np.array_equal(adjacency, adjacency.T):
-            raise ValueError("adjacency must be symmetric: the game is played on an undirected graph.")
+            raise ValueError(
+                "adjacency must be symmetric: the game is played on an undirected graph."
+            )
         loops = np.flatnonzero(np.diag(adjacency))
         if loops.size:
             raise ValueError(
@@ -109,7 +117,9 @@ def from_networkx(graph: nx.Graph, name: str = "network") -> Network:
 def lattice(side: int) -> Network:
     """A periodic square lattice (a torus) of ``side x side`` agents, each with 4 neighbours."""
     side = check_positive_int(side, "side", minimum=3)
-    graph = nx.convert_node_labels_to_integers(nx.grid_2d_graph(side, side, periodic=True), ordering="sorted")
+    graph = nx.convert_node_labels_to_integers(
+        nx.grid_2d_graph(side, side, periodic=True), ordering="sorted"
+    )
     return from_networkx(graph, name=f"lattice {side}x{side}")
 
 

@@ -35,10 +35,14 @@ def _to_tensor(values) -> tuple[torch.Tensor, bool]:
 
 def _check_probabilities(probs: torch.Tensor, name: str) -> None:
     if probs.ndim == 0 or probs.shape[-1] == 0:
-        raise ValueError(f"{name} must have at least one entry along its last axis, got shape {tuple(probs.shape)}.")
+        raise ValueError(
+            f"{name} must have at least one entry along its last axis, got shape {tuple(probs.shape)}."
+        )
     values = probs.detach()
     if not torch.isfinite(values).all() or (values < 0).any() or (values > 1).any():
-        raise ValueError(f"{name} must be probabilities in [0, 1] (found values outside, NaN or infinity).")
+        raise ValueError(
+            f"{name} must be probabilities in [0, 1] (found values outside, NaN or infinity)."
+        )
 
 
 def pmf_fourier(probs: torch.Tensor) -> torch.Tensor:
@@ -96,7 +100,9 @@ def pmf_by_enumeration(probs) -> np.ndarray:
     """The same pmf by summing over all :math:`2^k` action profiles (the baseline; small ``k`` only)."""
     probs = np.asarray(probs, dtype=np.float64)
     if probs.ndim != 1 or probs.size > 20:
-        raise ValueError(f"enumeration takes a 1-d vector of at most 20 probabilities, got shape {probs.shape}.")
+        raise ValueError(
+            f"enumeration takes a 1-d vector of at most 20 probabilities, got shape {probs.shape}."
+        )
     profiles = np.array(list(itertools.product((0, 1), repeat=probs.size)), dtype=np.float64)
     weights = np.prod(np.where(profiles == 1, probs, 1 - probs), axis=1)
     return np.bincount(profiles.sum(axis=1).astype(int), weights=weights, minlength=probs.size + 1)
@@ -112,7 +118,9 @@ def _pick(pmf: torch.Tensor, counts: np.ndarray) -> torch.Tensor:
     """``pmf[..., i, counts[i]]`` for every agent ``i``, and 0 where ``counts[i]`` is out of range."""
     counts = np.asarray(counts)
     valid = torch.as_tensor((counts >= 0) & (counts < pmf.shape[-1]), dtype=pmf.dtype)
-    index = torch.as_tensor(np.clip(counts, 0, pmf.shape[-1] - 1)).expand(*pmf.shape[:-1]).unsqueeze(-1)
+    index = (
+        torch.as_tensor(np.clip(counts, 0, pmf.shape[-1] - 1)).expand(*pmf.shape[:-1]).unsqueeze(-1)
+    )
     return torch.gather(pmf, -1, index).squeeze(-1) * valid
 
 
@@ -126,7 +134,9 @@ def pivotal_probability(network: Network, coop_probs, thresholds):
     tensor, was_tensor = _to_tensor(coop_probs)
     _check_probabilities(tensor, "coop_probs")
     if tensor.shape[-1] != network.size:
-        raise ValueError(f"coop_probs must have {network.size} entries (one per agent), got {tensor.shape[-1]}.")
+        raise ValueError(
+            f"coop_probs must have {network.size} entries (one per agent), got {tensor.shape[-1]}."
+        )
     pmf = pmf_exact(_padded(tensor, network.neighbours, network.mask))
     result = _pick(pmf, np.asarray(thresholds) - 1)
     return result if was_tensor else result.numpy()
@@ -137,8 +147,12 @@ def success_probability(network: Network, coop_probs, thresholds):
     tensor, was_tensor = _to_tensor(coop_probs)
     _check_probabilities(tensor, "coop_probs")
     if tensor.shape[-1] != network.size:
-        raise ValueError(f"coop_probs must have {network.size} entries (one per agent), got {tensor.shape[-1]}.")
+        raise ValueError(
+            f"coop_probs must have {network.size} entries (one per agent), got {tensor.shape[-1]}."
+        )
     pmf = pmf_exact(_padded(tensor, network.groups, network.group_mask))
-    survival = torch.flip(torch.cumsum(torch.flip(pmf, (-1,)), -1), (-1,))  # survival[s] = P(count >= s)
+    survival = torch.flip(
+        torch.cumsum(torch.flip(pmf, (-1,)), -1), (-1,)
+    )  # survival[s] = P(count >= s)
     result = _pick(survival, np.asarray(thresholds))
     return result if was_tensor else result.numpy()

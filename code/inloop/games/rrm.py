@@ -47,7 +47,9 @@ class ActionForecastProblem:
         if key not in self._memo:
             if len(self._memo) > 128:
                 self._memo.clear()
-            self._memo[key] = respond(self.game, self.network, forecasts, np.ones_like(forecasts), self.alpha)
+            self._memo[key] = respond(
+                self.game, self.network, forecasts, np.ones_like(forecasts), self.alpha
+            )
         return self._memo[key]
 
     def fit(self, deployed, warm_start=None):
@@ -80,8 +82,14 @@ def random_initial_forecasts(size: int, runs: int, rng: np.random.Generator) -> 
     return (rng.uniform(size=(runs, size)) < density).astype(np.float64)
 
 
-def run_rrm(game: CollectiveRiskDilemma, networks, runs: int, rounds: int, rng: np.random.Generator,
-            alpha: float = 0.8) -> RRMOutcome:
+def run_rrm(
+    game: CollectiveRiskDilemma,
+    networks,
+    runs: int,
+    rounds: int,
+    rng: np.random.Generator,
+    alpha: float = 0.8,
+) -> RRMOutcome:
     """Run RRM ``runs`` times on each network from random 0/1 forecasts, all at once, and classify the ends.
 
     A run is stable when its last two forecasts agree; otherwise the smallest :math:`k \\le` rounds/2
@@ -97,10 +105,14 @@ def run_rrm(game: CollectiveRiskDilemma, networks, runs: int, rounds: int, rng: 
     forecasts = trajectory.thetas.reshape(-1, runs, union.size)
     # RRM deploys, in round t + 1, exactly the actions induced in round t; only the last round is new.
     induced = np.concatenate([forecasts[1:], problem.induced_actions(forecasts[-1])[None]])
-    per_round = _per_network_mean(game.group_success(union, induced), starts)  # (rounds + 1, runs, networks)
+    per_round = _per_network_mean(
+        game.group_success(union, induced), starts
+    )  # (rounds + 1, runs, networks)
     cycle = _cycle_lengths(forecasts, starts)
     right = _per_network_mean(induced[-1] == forecasts[-1], starts)
-    return RRMOutcome(cycle == 1, cycle, _average_over_cycle(per_round, cycle), per_round[0], right, per_round)
+    return RRMOutcome(
+        cycle == 1, cycle, _average_over_cycle(per_round, cycle), per_round[0], right, per_round
+    )
 
 
 def _per_network_mean(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
@@ -114,7 +126,9 @@ def _cycle_lengths(forecasts: np.ndarray, starts: np.ndarray) -> np.ndarray:
     last = forecasts[-1]
     horizon = (forecasts.shape[0] - 1) // 2
     lengths = np.zeros((last.shape[0], starts.size), dtype=int)
-    for k in range(horizon, 0, -1):  # loop over candidate periods, vectorised over runs and networks
+    for k in range(
+        horizon, 0, -1
+    ):  # loop over candidate periods, vectorised over runs and networks
         same = _per_network_mean(forecasts[-1 - k] == last, starts) == 1.0
         lengths = np.where(same, k, lengths)
     return lengths
@@ -136,7 +150,9 @@ def fraction_with_interval(hits) -> tuple[float, float]:
     """
     hits = np.asarray(hits, dtype=np.float64)
     if hits.ndim != 2 or hits.size == 0:
-        raise ValueError(f"hits must be a non-empty (runs, networks) array, got shape {hits.shape}.")
+        raise ValueError(
+            f"hits must be a non-empty (runs, networks) array, got shape {hits.shape}."
+        )
     fraction = float(hits.mean())
     runs, networks = hits.shape
     if networks > 1:

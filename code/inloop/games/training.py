@@ -32,7 +32,9 @@ from .network import Network
 def _uniform(generator: torch.Generator, shape, fan_in: int) -> nn.Parameter:
     """Parameters drawn from :math:`U(-1/\\sqrt{\\text{fan in}}, 1/\\sqrt{\\text{fan in}})`, PyTorch's default for linear layers."""
     bound = fan_in**-0.5
-    return nn.Parameter((2 * torch.rand(shape, generator=generator, dtype=torch.float64) - 1) * bound)
+    return nn.Parameter(
+        (2 * torch.rand(shape, generator=generator, dtype=torch.float64) - 1) * bound
+    )
 
 
 class _Members(nn.Module):
@@ -46,7 +48,9 @@ class _Members(nn.Module):
     def linear(self, fan_in: int, fan_out: int, bias: bool = True):
         """Weights ``(members, fan_in, fan_out)`` (and biases ``(members, 1, fan_out)``) for a batched linear map."""
         weight = _uniform(self.generator, (self.members, fan_in, fan_out), fan_in)
-        return weight, (_uniform(self.generator, (self.members, 1, fan_out), fan_in) if bias else None)
+        return weight, (
+            _uniform(self.generator, (self.members, 1, fan_out), fan_in) if bias else None
+        )
 
     def codes(self, previous: torch.Tensor) -> torch.Tensor:
         """Previous action codes as shape ``(members, n)`` (a single profile is shared by all members)."""
@@ -59,10 +63,14 @@ class MLPPredictor(_Members):
     Holds ``members`` independent networks; ``forward`` returns shape ``(members, n)``.
     """
 
-    def __init__(self, size: int, hidden: int = 64, embedding: int = 4, members: int = 1, seed: int = 0):
+    def __init__(
+        self, size: int, hidden: int = 64, embedding: int = 4, members: int = 1, seed: int = 0
+    ):
         super().__init__(members, seed)
         self.size = check_positive_int(size, "size", minimum=2)
-        self.embedding = nn.Parameter(torch.randn(self.members, 3, embedding, generator=self.generator, dtype=torch.float64))
+        self.embedding = nn.Parameter(
+            torch.randn(self.members, 3, embedding, generator=self.generator, dtype=torch.float64)
+        )
         self.w1, self.b1 = self.linear(self.size * embedding, hidden)
         self.w2, self.b2 = self.linear(hidden, hidden)
         self.w3, self.b3 = self.linear(hidden, self.size)
@@ -83,12 +91,16 @@ class MessagePassingPredictor(_Members):
     Holds ``members`` independent networks; ``forward`` returns shape ``(members, n)``.
     """
 
-    def __init__(self, network: Network, hidden: int = 32, layers: int = 2, members: int = 1, seed: int = 0):
+    def __init__(
+        self, network: Network, hidden: int = 32, layers: int = 2, members: int = 1, seed: int = 0
+    ):
         super().__init__(members, seed)
         layers = check_positive_int(layers, "layers")
         adjacency = torch.as_tensor(network.adjacency, dtype=torch.float64)
         self.register_buffer("mean_over_neighbours", adjacency / adjacency.sum(dim=1, keepdim=True))
-        self.embedding = nn.Parameter(torch.randn(self.members, 3, hidden, generator=self.generator, dtype=torch.float64))
+        self.embedding = nn.Parameter(
+            torch.randn(self.members, 3, hidden, generator=self.generator, dtype=torch.float64)
+        )
         self.own = nn.ParameterList()
         self.neighbour = nn.ParameterList()
         for _ in range(layers):
@@ -105,7 +117,9 @@ class MessagePassingPredictor(_Members):
             w_own, b_own = self.own[2 * layer], self.own[2 * layer + 1]
             messages = self.mean_over_neighbours @ state  # mean of the neighbours' states
             state = torch.relu(torch.baddbmm(b_own, state, w_own) + messages @ w_neighbour)
-        return torch.sigmoid(torch.baddbmm(self.b_out, state, self.w_out).squeeze(-1) + self.agent_bias)
+        return torch.sigmoid(
+            torch.baddbmm(self.b_out, state, self.w_out).squeeze(-1) + self.agent_bias
+        )
 
 
 @dataclass(frozen=True)
@@ -121,11 +135,23 @@ class TrainingResult:
 def objective(episode, weights: torch.Tensor) -> torch.Tensor:
     """Per-member :math:`L_\\lambda = -\\lambda \\widetilde W/(e r) + (1-\\lambda)\\,\\mathrm{BCE}`, shape ``(members,)``."""
     game = episode.game
-    return -weights * episode.expected_welfare() / (game.endowment * game.risk) + (1 - weights) * episode.cross_entropy()
+    return (
+        -weights * episode.expected_welfare() / (game.endowment * game.risk)
+        + (1 - weights) * episode.cross_entropy()
+    )
 
 
-def train_predictor(model: nn.Module, game: CollectiveRiskDilemma, network: Network, weights, *,
-                    epochs: int = 100, rounds: int = 10, learning_rate: float = 0.01, **play_options) -> TrainingResult:
+def train_predictor(
+    model: nn.Module,
+    game: CollectiveRiskDilemma,
+    network: Network,
+    weights,
+    *,
+    epochs: int = 100,
+    rounds: int = 10,
+    learning_rate: float = 0.01,
+    **play_options,
+) -> TrainingResult:
     """Train every member ``k`` of ``model`` on :math:`L_{\\lambda_k}` with Adam, side by side, then evaluate.
 
     Each step plays one episode of ``rounds`` rounds. The members' losses are summed; as no
@@ -135,11 +161,15 @@ def train_predictor(model: nn.Module, game: CollectiveRiskDilemma, network: Netw
     if ((weights < 0) | (weights > 1)).any():
         raise ValueError(f"weights must lie in [0, 1], got {weights.tolist()}.")
     if weights.size != model.members:
-        raise ValueError(f"give one weight per member: the model has {model.members} members, got {weights.size} weights.")
+        raise ValueError(
+            f"give one weight per member: the model has {model.members} members, got {weights.size} weights."
+        )
     epochs = check_positive_int(epochs, "epochs")
     learning_rate = check_real(learning_rate, "learning_rate", low=0.0, low_open=True)
     if game.risk == 0:
-        raise ValueError("risk must be positive to train for welfare (the welfare term is scaled by 1 / (e r)).")
+        raise ValueError(
+            "risk must be positive to train for welfare (the welfare term is scaled by 1 / (e r))."
+        )
     lam = torch.as_tensor(weights)
     optimiser = torch.optim.Adam(model.parameters(), lr=learning_rate)
     losses = []
@@ -157,6 +187,8 @@ def train_predictor(model: nn.Module, game: CollectiveRiskDilemma, network: Netw
 def pareto_front(points) -> np.ndarray:
     """Mask of the points (rows ``(accuracy, welfare)``) that no other point weakly beats in both and strictly in one."""
     points = check_array(points, "points", ndim=2)
-    at_least = (points[None, :, :] >= points[:, None, :]).all(axis=2)  # [i, j]: j is at least as good as i
+    at_least = (points[None, :, :] >= points[:, None, :]).all(
+        axis=2
+    )  # [i, j]: j is at least as good as i
     better = (points[None, :, :] > points[:, None, :]).any(axis=2)
     return ~(at_least & better).any(axis=1)

@@ -26,7 +26,14 @@ A typical run on the credit data::
 from .counterexample import CounterexampleRun, closed_form_scales, counterexample_rrm
 from .exercises import check_row_probabilities
 from .network import ScaledSigmoidNetwork, initial_parameters, network_from_flat
-from .rir import RIRConstants, RIRSample, ResampleIfRejected, chi_square, rejection_probability, rir_constants
+from .rir import (
+    ResampleIfRejected,
+    RIRConstants,
+    RIRSample,
+    chi_square,
+    rejection_probability,
+    rir_constants,
+)
 from .rrm import NeuralRIRProblem, NeuralRRMHistory, fit_base, neural_rrm
 from .training import FitResult, accuracy, fit_adam, fit_lbfgs, recode_labels, squared_loss
 

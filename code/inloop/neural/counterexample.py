@@ -50,8 +50,12 @@ def loss(predictions, target: float = TARGET) -> np.ndarray:
 def rrm_step(theta_deployed: float, epsilon: float, target: float = TARGET) -> float:
     """One RRM round solved numerically: :math:`\\arg\\min_\\theta \\ell(f_\\theta(x(\\theta_t)))` (bounded scalar search)."""
     x = location(theta_deployed, epsilon)
-    solution = scipy.optimize.minimize_scalar(lambda theta: loss(prediction(theta, x, epsilon), target),
-                                              bounds=(-20.0, 20.0), method="bounded", options={"xatol": 1e-12})
+    solution = scipy.optimize.minimize_scalar(
+        lambda theta: loss(prediction(theta, x, epsilon), target),
+        bounds=(-20.0, 20.0),
+        method="bounded",
+        options={"xatol": 1e-12},
+    )
     return float(solution.x)
 
 
@@ -71,7 +75,9 @@ class CounterexampleRun:
         return loss(prediction(self.thetas, location(self.thetas, self.epsilon), self.epsilon))
 
 
-def counterexample_rrm(theta0: float, epsilon: float, rounds: int, target: float = TARGET) -> CounterexampleRun:
+def counterexample_rrm(
+    theta0: float, epsilon: float, rounds: int, target: float = TARGET
+) -> CounterexampleRun:
     """Run RRM on the counterexample, solving every round numerically (compare with equation 7)."""
     theta0 = check_real(theta0, "theta0")
     epsilon = check_real(epsilon, "epsilon", low=0.0, low_open=True)

@@ -17,11 +17,17 @@ def check_row_probabilities(candidate, trials: int = 5, seed: int = 0) -> str:
         n = int(rng.integers(3, 12))
         delta = float(rng.uniform(0.05, 0.95))
         predictions = rng.uniform(0.0, 1.0 - delta, size=n)
-        expected = ResampleIfRejected(np.zeros((n, 1)), np.zeros(n), delta).row_probabilities(predictions)
+        expected = ResampleIfRejected(np.zeros((n, 1)), np.zeros(n), delta).row_probabilities(
+            predictions
+        )
         got = np.asarray(candidate(predictions.copy(), delta), dtype=float)
-        assert got.shape == (n,), f"expected one probability per row, shape ({n},); got shape {got.shape}."
+        assert got.shape == (n,), (
+            f"expected one probability per row, shape ({n},); got shape {got.shape}."
+        )
         assert np.all(got >= 0), "probabilities must be non-negative."
-        assert abs(got.sum() - 1.0) < 1e-9, f"probabilities must sum to 1, yours sum to {got.sum():.6f}."
+        assert abs(got.sum() - 1.0) < 1e-9, (
+            f"probabilities must sum to 1, yours sum to {got.sum():.6f}."
+        )
         keep_only = (1.0 - predictions - delta) / (1.0 - predictions - delta).sum()
         assert not np.allclose(got, keep_only), (
             "you renormalised the kept rows; remember that rejected rows are redrawn uniformly, so each row "

@@ -63,12 +63,14 @@ class ScaledSigmoidNetwork(torch.nn.Module):
         """The parameters as one float64 vector :math:`\\theta`."""
         return torch.nn.utils.parameters_to_vector(self.parameters()).detach().numpy().copy()
 
-    def set_flat(self, theta) -> "ScaledSigmoidNetwork":
+    def set_flat(self, theta) -> ScaledSigmoidNetwork:
         """Load the parameters from a flat vector (see :meth:`flat`) and return the network."""
         theta = check_array(theta, "theta", ndim=1)
         if theta.shape[0] != self.n_parameters:
-            raise ValueError(f"theta must have {self.n_parameters} entries for a {self.n_inputs}->{self.width}->1 "
-                             f"network, got {theta.shape[0]}.")
+            raise ValueError(
+                f"theta must have {self.n_parameters} entries for a {self.n_inputs}->{self.width}->1 "
+                f"network, got {theta.shape[0]}."
+            )
         with torch.no_grad():
             torch.nn.utils.vector_to_parameters(torch.from_numpy(theta.copy()), self.parameters())
         return self
@@ -76,7 +78,9 @@ class ScaledSigmoidNetwork(torch.nn.Module):
     def _check_features(self, features) -> np.ndarray:
         features = check_array(features, "features", ndim=2)
         if features.shape[1] != self.n_inputs:
-            raise ValueError(f"features must have {self.n_inputs} columns, got {features.shape[1]}.")
+            raise ValueError(
+                f"features must have {self.n_inputs} columns, got {features.shape[1]}."
+            )
         return features
 
 
@@ -84,10 +88,12 @@ def initial_parameters(n_inputs: int, width: int, seed=0) -> np.ndarray:
     """A flat initial :math:`\\theta`: every weight and bias uniform in :math:`\\pm 1/\\sqrt{\\text{fan-in}}`."""
     rng = as_generator(seed)
     hidden_bound, output_bound = 1.0 / np.sqrt(n_inputs), 1.0 / np.sqrt(width)
-    return np.concatenate([
-        rng.uniform(-hidden_bound, hidden_bound, size=width * n_inputs + width),
-        rng.uniform(-output_bound, output_bound, size=width + 1),
-    ])
+    return np.concatenate(
+        [
+            rng.uniform(-hidden_bound, hidden_bound, size=width * n_inputs + width),
+            rng.uniform(-output_bound, output_bound, size=width + 1),
+        ]
+    )
 
 
 def network_from_flat(theta, n_inputs: int, width: int, delta: float) -> ScaledSigmoidNetwork:

@@ -38,7 +38,9 @@ def check_predictions(predictions, delta: float, n_rows: int) -> np.ndarray:
     """Return predictions as a float64 vector after checking shape ``(n_rows,)`` and range ``[0, 1-delta]``."""
     predictions = check_array(predictions, "predictions")
     if predictions.shape != (n_rows,):
-        raise ValueError(f"predictions must have shape ({n_rows},), one per base row; got shape {predictions.shape}.")
+        raise ValueError(
+            f"predictions must have shape ({n_rows},), one per base row; got shape {predictions.shape}."
+        )
     low, high = predictions.min(), predictions.max()
     if low < 0.0 or high > 1.0 - delta + PREDICTION_SLACK:
         raise ValueError(
@@ -106,7 +108,11 @@ class ResampleIfRejected:
         self.labels = check_array(labels, "labels", ndim=1)
         check_same_length(self.features, self.labels, "features", "labels")
         self.delta = check_delta(delta)
-        self.strategic = None if strategic is None else check_indices(strategic, "strategic", self.features.shape[1])
+        self.strategic = (
+            None
+            if strategic is None
+            else check_indices(strategic, "strategic", self.features.shape[1])
+        )
 
     @property
     def n_samples(self) -> int:
@@ -148,11 +154,12 @@ class ResampleIfRejected:
         :math:`q_k = (1 - g_k + \\bar g)/n` with :math:`\\bar g` the mean rejection probability.
         """
         if self.strategic is not None:
-            raise ValueError("row_probabilities needs whole-row redraws (strategic=None); "
-                             "with a strategic subset the induced rows are not base rows.")
+            raise ValueError(
+                "row_probabilities needs whole-row redraws (strategic=None); "
+                "with a strategic subset the induced rows are not base rows."
+            )
         rejection = self.rejection_probabilities(predict)
         return (1.0 - rejection + rejection.mean()) / self.n_samples
-
 
     def expected_loss(self, deployed, model, loss, donor_sets: int = 8, seed=0):
         """:math:`\\E_{(x,y)\\sim\\mathcal D(f)}\\, \\ell(h(x), y)` for deployed ``f`` and evaluated model ``h``.
@@ -177,13 +184,21 @@ class ResampleIfRejected:
             if self.strategic is None:
                 redrawn = np.full(self.n_samples, own.mean())
             else:
-                redrawn = row_loss(redrawn_predictions, redrawn_labels).reshape(sets, self.n_samples).mean(axis=0)
+                redrawn = (
+                    row_loss(redrawn_predictions, redrawn_labels)
+                    .reshape(sets, self.n_samples)
+                    .mean(axis=0)
+                )
             values.append(float(np.mean((1.0 - rejection) * own + rejection * redrawn)))
         return tuple(values) if isinstance(loss, (tuple, list)) else values[0]
 
     def _redrawn_rows(self, donor_sets, seed):
         """Every base row ``donor_sets`` times, its strategic columns copied from random donors."""
-        if isinstance(donor_sets, bool) or not isinstance(donor_sets, (int, np.integer)) or donor_sets < 1:
+        if (
+            isinstance(donor_sets, bool)
+            or not isinstance(donor_sets, (int, np.integer))
+            or donor_sets < 1
+        ):
             raise ValueError(f"donor_sets must be a positive integer, got {donor_sets!r}.")
         donors = as_generator(seed).integers(0, self.n_samples, size=(donor_sets, self.n_samples))
         stacked = np.tile(self.features, (donor_sets, 1))
@@ -195,7 +210,9 @@ class ResampleIfRejected:
             raise ValueError("model must be a callable mapping a feature array to predictions.")
         predictions = check_array(model(features), "model predictions", ndim=1)
         if predictions.shape[0] != features.shape[0]:
-            raise ValueError(f"model returned {predictions.shape[0]} predictions for {features.shape[0]} rows.")
+            raise ValueError(
+                f"model returned {predictions.shape[0]} predictions for {features.shape[0]} rows."
+            )
         return predictions
 
 
@@ -218,13 +235,17 @@ class RIRConstants:
     @property
     def contraction_factor(self) -> float:
         """:math:`\\sqrt{C\\varepsilon}\\,M/\\gamma = (1-\\delta)/\\delta`; RRM provably converges when it is below 1."""
-        return float(np.sqrt(self.norm_constant * self.epsilon) * self.gradient_bound / self.strong_convexity)
+        return float(
+            np.sqrt(self.norm_constant * self.epsilon) * self.gradient_bound / self.strong_convexity
+        )
 
 
 def rir_constants(delta: float) -> RIRConstants:
     """The sensitivity constants of RIR (Mofakhami et al., 2023): :math:`\\varepsilon = C = 1/\\delta`, :math:`M = 1-\\delta`."""
     delta = check_delta(delta)
-    return RIRConstants(delta=delta, epsilon=1.0 / delta, norm_constant=1.0 / delta, gradient_bound=1.0 - delta)
+    return RIRConstants(
+        delta=delta, epsilon=1.0 / delta, norm_constant=1.0 / delta, gradient_bound=1.0 - delta
+    )
 
 
 def chi_square(p, q) -> float:

@@ -65,7 +65,11 @@ class NeuralRIRProblem:
 
     def predictor(self, theta):
         """The prediction function :math:`x \\mapsto f_\\theta(x)` (a NumPy callable)."""
-        return ScaledSigmoidNetwork(self.shift.n_features, self.width, self.shift.delta).set_flat(theta).predict
+        return (
+            ScaledSigmoidNetwork(self.shift.n_features, self.width, self.shift.delta)
+            .set_flat(theta)
+            .predict
+        )
 
     def _squared(self, predictions, labels):
         return 0.5 * (predictions - recode_labels(labels, self.shift.delta)) ** 2
@@ -75,14 +79,24 @@ class NeuralRIRProblem:
 
     def risk_and_accuracy(self, deployed, theta) -> tuple[float, float]:
         """Expected squared loss (4) and accuracy (threshold :math:`(1-\\delta)/2`) of :math:`f_\\theta` on :math:`\\mathcal D(f_{\\text{deployed}})`."""
-        risk, errors = self.shift.expected_loss(self.predictor(deployed), self.predictor(theta),
-                                                (self._squared, self._errors), self.donor_sets, self.eval_seed)
+        risk, errors = self.shift.expected_loss(
+            self.predictor(deployed),
+            self.predictor(theta),
+            (self._squared, self._errors),
+            self.donor_sets,
+            self.eval_seed,
+        )
         return risk, 1.0 - errors
 
     def risk(self, deployed, theta) -> float:
         """:math:`\\E_{\\mathcal D(f_{\\text{deployed}})} \\tfrac12 (f_\\theta(x) - (1-\\delta)y)^2`, the decoupled risk."""
-        return self.shift.expected_loss(self.predictor(deployed), self.predictor(theta), self._squared,
-                                        self.donor_sets, self.eval_seed)
+        return self.shift.expected_loss(
+            self.predictor(deployed),
+            self.predictor(theta),
+            self._squared,
+            self.donor_sets,
+            self.eval_seed,
+        )
 
     def accuracy(self, deployed, theta) -> float:
         """Expected accuracy of :math:`f_\\theta` on :math:`\\mathcal D(f_{\\text{deployed}})`."""
@@ -106,8 +120,12 @@ class NeuralRIRProblem:
         """One RRM round, equation (5): draw :math:`S \\sim \\mathcal D(f_{\\text{deployed}})` and minimise the risk on it."""
         sample = self.shift.sample(self.predictor(deployed), self.rng)
         self.network.set_flat(deployed if warm_start is None else warm_start)
-        result = fit_lbfgs(self.network, sample.features, recode_labels(sample.labels, self.shift.delta),
-                           **self.solver_options)
+        result = fit_lbfgs(
+            self.network,
+            sample.features,
+            recode_labels(sample.labels, self.shift.delta),
+            **self.solver_options,
+        )
         self.log.append(result)
         return result
 
@@ -162,11 +180,21 @@ def fit_base(shift: ResampleIfRejected, width: int = 8, init_seed=0, **solver_op
     here serve every :math:`\\delta` with the same width (pass them as ``theta0`` to :func:`neural_rrm`).
     """
     network = ScaledSigmoidNetwork(shift.n_features, width, shift.delta, seed=init_seed)
-    return fit_lbfgs(network, shift.features, recode_labels(shift.labels, shift.delta), **solver_options)
+    return fit_lbfgs(
+        network, shift.features, recode_labels(shift.labels, shift.delta), **solver_options
+    )
 
 
-def neural_rrm(shift: ResampleIfRejected, rounds: int, width: int = 8, seed=0, theta0=None, init_seed=0,
-               donor_sets: int = 8, **solver_options) -> NeuralRRMHistory:
+def neural_rrm(
+    shift: ResampleIfRejected,
+    rounds: int,
+    width: int = 8,
+    seed=0,
+    theta0=None,
+    init_seed=0,
+    donor_sets: int = 8,
+    **solver_options,
+) -> NeuralRRMHistory:
     """Run neural RRM for ``rounds`` rounds under ``shift`` and return the full history.
 
     The starting model :math:`f_0` has parameters ``theta0`` or, if ``None``, is fitted to the base
@@ -176,7 +204,9 @@ def neural_rrm(shift: ResampleIfRejected, rounds: int, width: int = 8, seed=0, t
     :func:`~inloop.neural.training.fit_lbfgs`; ``donor_sets`` sets the evaluation of expected risks.
     """
     rounds = check_positive_int(rounds, "rounds")
-    problem = NeuralRIRProblem(shift, width=width, seed=seed, solver_options=solver_options, donor_sets=donor_sets)
+    problem = NeuralRIRProblem(
+        shift, width=width, seed=seed, solver_options=solver_options, donor_sets=donor_sets
+    )
     if theta0 is None:
         theta0 = fit_base(shift, problem.width, init_seed, **solver_options).theta
     theta0 = problem.network.set_flat(theta0).flat()
@@ -186,5 +216,13 @@ def neural_rrm(shift: ResampleIfRejected, rounds: int, width: int = 8, seed=0, t
     decoupled = np.array([problem.risk(thetas[t], thetas[t + 1]) for t in range(rounds)])
     predictions = np.array([problem.predictor(theta)(shift.features) for theta in thetas])
     gaps = np.sqrt(np.mean(np.diff(predictions, axis=0) ** 2, axis=1))
-    return NeuralRRMHistory(shift.delta, problem.width, thetas, trajectory.performative_risks, accuracies,
-                            decoupled, gaps, tuple(problem.log))
+    return NeuralRRMHistory(
+        shift.delta,
+        problem.width,
+        thetas,
+        trajectory.performative_risks,
+        accuracies,
+        decoupled,
+        gaps,
+        tuple(problem.log),
+    )

@@ -21,7 +21,13 @@ import numpy as np
 import scipy.optimize
 import torch
 
-from .._checks import check_array, check_binary_labels, check_positive_int, check_real, check_same_length
+from .._checks import (
+    check_array,
+    check_binary_labels,
+    check_positive_int,
+    check_real,
+    check_same_length,
+)
 from .rir import check_delta
 
 GRADIENT_TOLERANCE = 1e-6
@@ -104,9 +110,18 @@ def _objective(network, features, targets, weights):
     return loss_and_gradient
 
 
-def fit_lbfgs(network, features, targets, weights=None, tol: float = GRADIENT_TOLERANCE,
-              rtol: float = RELATIVE_TOLERANCE, window: int = 10, max_iter: int = 2000,
-              memory: int = 20, target_loss: float | None = None) -> FitResult:
+def fit_lbfgs(
+    network,
+    features,
+    targets,
+    weights=None,
+    tol: float = GRADIENT_TOLERANCE,
+    rtol: float = RELATIVE_TOLERANCE,
+    window: int = 10,
+    max_iter: int = 2000,
+    memory: int = 20,
+    target_loss: float | None = None,
+) -> FitResult:
     """Minimise equation (4) over the parameters of ``network`` (a :class:`~inloop.neural.network.ScaledSigmoidNetwork`), from its current ones, with full-batch L-BFGS (float64).
 
     The solver works on the *normalised* risk :math:`L(\\theta)/(1-\\delta)^2`, which does not depend on
@@ -150,8 +165,18 @@ def fit_lbfgs(network, features, targets, weights=None, tol: float = GRADIENT_TO
     start = time.perf_counter()
     with single_thread():
         solution = scipy.optimize.minimize(
-            normalised, network.flat(), jac=True, method="L-BFGS-B", callback=stalled,
-            options={"gtol": tol, "ftol": 0.0, "maxiter": max_iter, "maxcor": memory, "maxfun": 4 * max_iter},
+            normalised,
+            network.flat(),
+            jac=True,
+            method="L-BFGS-B",
+            callback=stalled,
+            options={
+                "gtol": tol,
+                "ftol": 0.0,
+                "maxiter": max_iter,
+                "maxcor": memory,
+                "maxfun": 4 * max_iter,
+            },
         )
     if not reason:
         reason.append(_scipy_reason(solution, tol))
@@ -178,8 +203,15 @@ def single_thread():
         torch.set_num_threads(threads)
 
 
-def fit_adam(network, features, targets, weights=None, lr: float = 3e-4, tol: float = 1e-9,
-             max_steps: int = 200_000) -> FitResult:
+def fit_adam(
+    network,
+    features,
+    targets,
+    weights=None,
+    lr: float = 3e-4,
+    tol: float = 1e-9,
+    max_steps: int = 200_000,
+) -> FitResult:
     """The published procedure: full-batch Adam with learning rate ``lr`` until the loss changes by less than ``tol``.
 
     ``max_steps`` caps the run; ``converged`` reports whether the loss-change rule was met. Here

@@ -59,16 +59,24 @@ class MixtureObjective:
         self.objectives = list(objectives)
         self.weights = check_affine_weights(weights)
         if len(self.objectives) != self.weights.size:
-            raise ValueError(f"got {len(self.objectives)} objectives but {self.weights.size} weights.")
+            raise ValueError(
+                f"got {len(self.objectives)} objectives but {self.weights.size} weights."
+            )
 
     def value(self, theta) -> float:
-        return float(sum(w * objective.value(theta) for w, objective in zip(self.weights, self.objectives)))
+        return float(
+            sum(w * objective.value(theta) for w, objective in zip(self.weights, self.objectives))
+        )
 
     def gradient(self, theta) -> np.ndarray:
-        return sum(w * objective.gradient(theta) for w, objective in zip(self.weights, self.objectives))
+        return sum(
+            w * objective.gradient(theta) for w, objective in zip(self.weights, self.objectives)
+        )
 
     def hessian(self, theta) -> np.ndarray:
-        return sum(w * objective.hessian(theta) for w, objective in zip(self.weights, self.objectives))
+        return sum(
+            w * objective.hessian(theta) for w, objective in zip(self.weights, self.objectives)
+        )
 
 
 class ProximalObjective:
@@ -80,7 +88,10 @@ class ProximalObjective:
         self.center = np.asarray(center, dtype=float)
 
     def value(self, theta) -> float:
-        return float(self.objective.value(theta) + 0.5 * self.weight * np.sum((np.asarray(theta) - self.center) ** 2))
+        return float(
+            self.objective.value(theta)
+            + 0.5 * self.weight * np.sum((np.asarray(theta) - self.center) ** 2)
+        )
 
     def gradient(self, theta) -> np.ndarray:
         return self.objective.gradient(theta) + self.weight * (np.asarray(theta) - self.center)
@@ -100,7 +111,9 @@ def check_affine_weights(weights, name: str = "weights") -> np.ndarray:
     if not np.all(np.isfinite(array)):
         raise ValueError(f"{name} must be finite (found NaN or infinity): {array.tolist()}.")
     if abs(array.sum() - 1.0) > 1e-9:
-        raise ValueError(f"{name} must be affine, i.e. sum to one; got {array.tolist()} with sum {array.sum():.6g}.")
+        raise ValueError(
+            f"{name} must be affine, i.e. sum to one; got {array.tolist()} with sum {array.sum():.6g}."
+        )
     return array
 
 
@@ -113,7 +126,9 @@ def check_rule(rule):
     if isinstance(rule, str):
         if rule in NAMED_RULES:
             return rule
-        raise ValueError(f"weights must be an int tau >= 1, 'all', 'half', affine weights or a callable; got {rule!r}.")
+        raise ValueError(
+            f"weights must be an int tau >= 1, 'all', 'half', affine weights or a callable; got {rule!r}."
+        )
     return tuple(check_affine_weights(rule))
 
 
@@ -133,7 +148,9 @@ def mixture_weights(rule, n_snapshots: int) -> np.ndarray:
     if callable(rule):
         weights = check_affine_weights(rule(n_snapshots), "weights returned by the rule")
         if weights.size > n_snapshots:
-            raise ValueError(f"the rule returned {weights.size} weights but only {n_snapshots} snapshots exist.")
+            raise ValueError(
+                f"the rule returned {weights.size} weights but only {n_snapshots} snapshots exist."
+            )
         return weights
     if isinstance(rule, tuple):
         return np.array(rule) if len(rule) <= n_snapshots else np.ones(1)
@@ -160,7 +177,9 @@ def mix_objectives(objectives, weights) -> MixtureObjective:
     return MixtureObjective(objectives, weights)
 
 
-def affine_risk_minimization(problem, theta0, rounds: int, weights=1, *, solver=None, evaluate: bool = True) -> ARMTrajectory:
+def affine_risk_minimization(
+    problem, theta0, rounds: int, weights=1, *, solver=None, evaluate: bool = True
+) -> ARMTrajectory:
     """Run an affine risk minimizer for ``rounds`` rounds from ``theta0``.
 
     Each round builds one objective, ``problem.risk(theta_t)`` (data induced by the deployed model),
@@ -186,7 +205,9 @@ def affine_risk_minimization(problem, theta0, rounds: int, weights=1, *, solver=
     return _trajectory(problem, thetas, evaluate)
 
 
-def proximal_risk_minimization(problem, theta0, rounds: int, proximal_weight: float, *, solver=None) -> ARMTrajectory:
+def proximal_risk_minimization(
+    problem, theta0, rounds: int, proximal_weight: float, *, solver=None
+) -> ARMTrajectory:
     """Proximal RRM: :math:`\\theta_{t+1} = \\arg\\min_\\theta \\E_{\\mathcal D(\\theta_t)}\\ell(Z;\\theta) + \\tfrac{\\lambda}{2}\\lVert\\theta-\\theta_t\\rVert^2`."""
     rounds = check_positive_int(rounds, "rounds")
     proximal_weight = check_real(proximal_weight, "proximal_weight", low=0.0)
@@ -196,7 +217,9 @@ def proximal_risk_minimization(problem, theta0, rounds: int, proximal_weight: fl
     solve = solver or getattr(problem, "solver", newton)
     thetas = [theta]
     for _ in range(rounds):
-        theta = np.asarray(solve(ProximalObjective(problem.risk(theta), proximal_weight, theta), theta).theta)
+        theta = np.asarray(
+            solve(ProximalObjective(problem.risk(theta), proximal_weight, theta), theta).theta
+        )
         thetas.append(theta)
     return _trajectory(problem, thetas, True)
 
@@ -255,7 +278,9 @@ class ResampledNetworkProblem:
     def mix(self, snapshots, weights):
         weights = check_affine_weights(weights)
         if np.any(weights < 0):
-            raise ValueError(f"mixture weights must be non-negative for a network, got {weights.tolist()}.")
+            raise ValueError(
+                f"mixture weights must be non-negative for a network, got {weights.tolist()}."
+            )
         return list(snapshots), weights
 
     def solver(self, mixture, theta0):
@@ -268,7 +293,9 @@ class ResampledNetworkProblem:
         targets = np.concatenate([part[1] for part in parts])
         row_weights = np.repeat(weights / self.shift.n_samples, self.shift.n_samples)
         self.network.set_flat(np.asarray(theta0, dtype=float))
-        return fit_lbfgs(self.network, features, targets, row_weights, tol=self.tol, max_iter=self.max_iter)
+        return fit_lbfgs(
+            self.network, features, targets, row_weights, tol=self.tol, max_iter=self.max_iter
+        )
 
     def loss(self, theta, donors) -> float:
         """Equation (4) of Chapter 2, :math:`\\tfrac1n\\sum_i \\tfrac12(f_\\theta(x_i) - t_i)^2`, on one recorded sample."""
@@ -282,8 +309,14 @@ class ResampledNetworkProblem:
         after :func:`affine_risk_minimization`, plus the sample of the last model, drawn here)."""
         thetas = np.asarray(thetas, dtype=float)
         if len(self.history) != len(thetas) - 1:
-            raise ValueError(f"expected {len(thetas) - 1} recorded samples for {len(thetas)} iterates, "
-                             f"found {len(self.history)}; use a fresh problem per run.")
+            raise ValueError(
+                f"expected {len(thetas) - 1} recorded samples for {len(thetas)} iterates, "
+                f"found {len(self.history)}; use a fresh problem per run."
+            )
         samples = self.history + [self.risk(thetas[-1])]
-        return np.array([abs(self.loss(thetas[t], samples[t]) - self.loss(thetas[t], samples[t - 1]))
-                         for t in range(1, len(thetas))])
+        return np.array(
+            [
+                abs(self.loss(thetas[t], samples[t]) - self.loss(thetas[t], samples[t - 1]))
+                for t in range(1, len(thetas))
+            ]
+        )

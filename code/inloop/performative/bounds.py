@@ -44,8 +44,13 @@ def rgd_rate(epsilon: float, beta: float, gamma: float, step_size: float) -> flo
     epsilon, beta, gamma = _constants(epsilon, beta, gamma)
     step_size = check_real(step_size, "step_size", low=0.0, low_open=True)
     if beta < gamma:
-        raise ValueError(f"beta must be at least gamma (smoothness >= strong convexity); got beta={beta}, gamma={gamma}.")
-    return float(np.sqrt(1.0 - 2.0 * step_size * gamma + (step_size * beta) ** 2) + step_size * epsilon * beta)
+        raise ValueError(
+            f"beta must be at least gamma (smoothness >= strong convexity); got beta={beta}, gamma={gamma}."
+        )
+    return float(
+        np.sqrt(1.0 - 2.0 * step_size * gamma + (step_size * beta) ** 2)
+        + step_size * epsilon * beta
+    )
 
 
 def rgd_max_step(epsilon: float, beta: float, gamma: float) -> float:
@@ -95,7 +100,9 @@ def prediction_rrm_rate(epsilon: float, lipschitz: float, gamma: float) -> float
     return float(np.sqrt(epsilon) * lipschitz / gamma)
 
 
-def prediction_rrm_rate_2023(epsilon: float, lipschitz: float, gamma: float, norm_constant: float) -> float:
+def prediction_rrm_rate_2023(
+    epsilon: float, lipschitz: float, gamma: float, norm_constant: float
+) -> float:
     """The earlier rate :math:`\\sqrt{C\\varepsilon}\\,M/\\gamma` of Mofakhami et al. (2023), with norm-equivalence constant :math:`C \\ge 1`."""
     epsilon, lipschitz, gamma = _prediction_constants(epsilon, lipschitz, gamma)
     norm_constant = check_real(norm_constant, "norm_constant", low=1.0)
@@ -118,7 +125,9 @@ def prediction_lower_rate(epsilon: float, lipschitz: float, gamma: float, radius
     epsilon, lipschitz, gamma = _prediction_constants(epsilon, lipschitz, gamma)
     radius = check_real(radius, "radius", low=0.0, low_open=True)
     if gamma * radius >= lipschitz:
-        raise ValueError(f"radius must satisfy gamma * radius < M (= {lipschitz}), got gamma * radius = {gamma * radius}.")
+        raise ValueError(
+            f"radius must satisfy gamma * radius < M (= {lipschitz}), got gamma * radius = {gamma * radius}."
+        )
     return float(np.sqrt(epsilon) * (lipschitz - gamma * radius) / gamma)
 
 
@@ -138,7 +147,9 @@ def arm_lower_rate(epsilon: float, beta: float, gamma: float) -> float:
     return epsilon * beta / (2.0 * gamma)
 
 
-def bidiagonal_lower_bound(rounds, epsilon: float, beta: float, gamma: float, horizon: int) -> np.ndarray:
+def bidiagonal_lower_bound(
+    rounds, epsilon: float, beta: float, gamma: float, horizon: int
+) -> np.ndarray:
     """Exact lower bound on :math:`\\lVert\\theta_t - \\theta_{PS}\\rVert` for every ARM on the bidiagonal instance.
 
     On :func:`~inloop.performative.lower_bounds.bidiagonal_instance` (dimension :math:`2T`), with
@@ -150,13 +161,17 @@ def bidiagonal_lower_bound(rounds, epsilon: float, beta: float, gamma: float, ho
     """
     kappa = arm_lower_rate(epsilon, beta, gamma)
     if kappa >= 0.5:
-        raise ValueError(f"The bidiagonal bound needs epsilon * beta / gamma < 1 (a stable point), got {2 * kappa}.")
+        raise ValueError(
+            f"The bidiagonal bound needs epsilon * beta / gamma < 1 (a stable point), got {2 * kappa}."
+        )
     horizon = check_positive_int(horizon, "horizon")
     rounds = np.asarray(rounds)
     if rounds.ndim > 1 or not np.issubdtype(rounds.dtype, np.integer) or rounds.min(initial=0) < 0:
         raise ValueError(f"rounds must be non-negative integers, got {rounds!r}.")
     q = kappa / (1.0 - kappa)
-    tail = np.cumsum((q ** (2 * np.arange(2 * horizon)))[::-1])[::-1]  # tail[j] = sum_{k >= j} q^{2k}
+    tail = np.cumsum((q ** (2 * np.arange(2 * horizon)))[::-1])[
+        ::-1
+    ]  # tail[j] = sum_{k >= j} q^{2k}
     index = rounds + 1  # zero-based index of coordinate t + 2
     squared = np.where(index < 2 * horizon, tail[np.minimum(index, 2 * horizon - 1)], 0.0)
     return beta / (gamma * (1.0 - kappa)) * np.sqrt(squared)
@@ -191,7 +206,11 @@ def linear_arm_rate(factor: float, weights) -> float:
     factor = check_real(factor, "factor")
     weights = _affine_weights(weights)
     polynomial = np.concatenate(([1.0], -factor * weights))
-    return float(np.max(np.abs(np.roots(polynomial)))) if weights.size > 1 else abs(factor * weights[0])
+    return (
+        float(np.max(np.abs(np.roots(polynomial))))
+        if weights.size > 1
+        else abs(factor * weights[0])
+    )
 
 
 def _affine_weights(weights) -> np.ndarray:
@@ -203,4 +222,3 @@ def _affine_weights(weights) -> np.ndarray:
     if abs(weights.sum() - 1.0) > 1e-9:
         raise ValueError(f"weights must be affine (sum to one), got sum {weights.sum():.6g}.")
     return weights
-

@@ -41,7 +41,7 @@ class GaussianLocationProblem:
         check_real(self.kappa, "kappa", low=0.0)
 
     @classmethod
-    def mean_estimation(cls, mu: float, sigma: float, epsilon: float) -> "GaussianLocationProblem":
+    def mean_estimation(cls, mu: float, sigma: float, epsilon: float) -> GaussianLocationProblem:
         """Gaussian mean estimation with the squared loss :math:`\\tfrac12(z-\\theta)^2`."""
         return cls(mu=mu, sigma=sigma, epsilon=epsilon, gamma=1.0, beta=1.0, kappa=1.0)
 
@@ -63,7 +63,11 @@ class GaussianLocationProblem:
         theta = np.asarray(theta, dtype=float)
         mean = self.mean(deployed)
         second_moment = mean**2 + self.sigma**2
-        return 0.5 * self.gamma * theta**2 - self.beta * mean * theta + 0.5 * self.kappa * second_moment
+        return (
+            0.5 * self.gamma * theta**2
+            - self.beta * mean * theta
+            + 0.5 * self.kappa * second_moment
+        )
 
     def performative_risk(self, theta):
         """:math:`\\mathrm{PR}(\\theta) = \\E_{z\\sim\\mathcal D(\\theta)}\\ell(z;\\theta)`."""

@@ -61,7 +61,9 @@ class LogisticLoss:
     def _check_theta(self, theta) -> np.ndarray:
         theta = check_array(theta, "theta", ndim=1)
         if theta.shape[0] != self.n_features:
-            raise ValueError(f"theta must have {self.n_features} entries (one per feature), got {theta.shape[0]}.")
+            raise ValueError(
+                f"theta must have {self.n_features} entries (one per feature), got {theta.shape[0]}."
+            )
         return theta
 
     def value(self, theta) -> float:
@@ -75,7 +77,9 @@ class LogisticLoss:
         """The gradient :math:`X^\\top(\\sigma(X\\theta) - y)/n + \\lambda\\, m \\odot \\theta`."""
         theta = self._check_theta(theta)
         residual = expit(self.features @ theta) - self.labels
-        return self.features.T @ residual / len(self.labels) + self.regularization * self.mask * theta
+        return (
+            self.features.T @ residual / len(self.labels) + self.regularization * self.mask * theta
+        )
 
     def hessian(self, theta) -> np.ndarray:
         """The Hessian :math:`X^\\top W X/n + \\lambda\\, \\mathrm{diag}(m)`, ``W = diag(p(1-p))``."""
@@ -83,7 +87,9 @@ class LogisticLoss:
         probabilities = expit(self.features @ theta)
         weights = probabilities * (1.0 - probabilities)
         weighted = self.features * weights[:, None]
-        return self.features.T @ weighted / len(self.labels) + self.regularization * np.diag(self.mask)
+        return self.features.T @ weighted / len(self.labels) + self.regularization * np.diag(
+            self.mask
+        )
 
     def accuracy(self, theta) -> float:
         """Fraction of samples whose label equals ``1[x^T theta > 0]``."""

@@ -66,7 +66,9 @@ class GaussianQuadraticInstance:
         matrix = check_array(self.matrix, "matrix", ndim=2)
         offset = check_array(self.offset, "offset", ndim=1)
         if matrix.shape != (offset.size, offset.size):
-            raise ValueError(f"matrix must be square of size {offset.size} (the offset's length), got {matrix.shape}.")
+            raise ValueError(
+                f"matrix must be square of size {offset.size} (the offset's length), got {matrix.shape}."
+            )
         gamma = check_real(self.gamma, "gamma", low=0.0, low_open=True)
         beta = check_real(self.beta, "beta", low=0.0, low_open=True)
         object.__setattr__(self, "matrix", matrix)
@@ -115,7 +117,9 @@ class GaussianQuadraticInstance:
         return theta
 
 
-def perdomo_tight_instance(epsilon: float, beta: float, gamma: float, dim: int = 1, sigma: float = 1.0) -> GaussianQuadraticInstance:
+def perdomo_tight_instance(
+    epsilon: float, beta: float, gamma: float, dim: int = 1, sigma: float = 1.0
+) -> GaussianQuadraticInstance:
     """:math:`z \\sim \\mathcal N(\\varepsilon\\theta, \\sigma^2 I)`: RRM is exactly :math:`\\theta_{t+1} = (\\varepsilon\\beta/\\gamma)\\theta_t` (Khorsandi et al., 2025)."""
     epsilon = check_real(epsilon, "epsilon", low=0.0)
     dim = check_positive_int(dim, "dim")
@@ -128,7 +132,9 @@ def bidiagonal_matrix(dim: int) -> np.ndarray:
     return np.eye(dim) + np.eye(dim, k=-1)
 
 
-def bidiagonal_instance(epsilon: float, beta: float, gamma: float, horizon: int, sigma: float = 1.0) -> GaussianQuadraticInstance:
+def bidiagonal_instance(
+    epsilon: float, beta: float, gamma: float, horizon: int, sigma: float = 1.0
+) -> GaussianQuadraticInstance:
     """Nesterov-style instance :math:`z \\sim \\mathcal N(\\tfrac\\varepsilon2 A\\theta + e_1, \\sigma^2 I)` in dimension :math:`2T`.
 
     :math:`A` is lower bidiagonal, so :math:`\\theta \\mapsto A\\theta` moves the support of :math:`\\theta` by at
@@ -139,7 +145,9 @@ def bidiagonal_instance(epsilon: float, beta: float, gamma: float, horizon: int,
     dim = 2 * check_positive_int(horizon, "horizon")
     offset = np.zeros(dim)
     offset[0] = 1.0
-    return GaussianQuadraticInstance(epsilon / 2 * bidiagonal_matrix(dim), offset, beta, gamma, sigma)
+    return GaussianQuadraticInstance(
+        epsilon / 2 * bidiagonal_matrix(dim), offset, beta, gamma, sigma
+    )
 
 
 @dataclass(frozen=True)
@@ -170,12 +178,23 @@ class TwoPointInstance:
         gamma = check_real(self.gamma, "gamma", low=0.0, low_open=True)
         radius = check_real(self.radius, "radius", low=0.0, low_open=True)
         if gamma * radius >= lipschitz:
-            raise ValueError(f"radius must satisfy gamma * radius < lipschitz (= {lipschitz}), got {gamma * radius}.")
+            raise ValueError(
+                f"radius must satisfy gamma * radius < lipschitz (= {lipschitz}), got {gamma * radius}."
+            )
         if np.sqrt(epsilon) * radius >= 1.0:
-            raise ValueError(f"sqrt(epsilon) * radius must be below 1 so that probabilities stay in (0, 1), got {np.sqrt(epsilon) * radius}.")
+            raise ValueError(
+                f"sqrt(epsilon) * radius must be below 1 so that probabilities stay in (0, 1), got {np.sqrt(epsilon) * radius}."
+            )
         if self.feedback not in (-1, 1):
-            raise ValueError(f"feedback must be -1 (predictions push labels down) or +1, got {self.feedback!r}.")
-        for name, value in (("epsilon", epsilon), ("lipschitz", lipschitz), ("gamma", gamma), ("radius", radius)):
+            raise ValueError(
+                f"feedback must be -1 (predictions push labels down) or +1, got {self.feedback!r}."
+            )
+        for name, value in (
+            ("epsilon", epsilon),
+            ("lipschitz", lipschitz),
+            ("gamma", gamma),
+            ("radius", radius),
+        ):
             object.__setattr__(self, name, value)
 
     @property
@@ -214,7 +233,9 @@ class TwoPointInstance:
 
     def gradient_bound(self) -> float:
         """:math:`\\max |\\partial_{\\hat y}\\ell|` over :math:`\\hat y \\in [-r, r]`, :math:`y = \\pm1`, computed on the corners."""
-        corners = np.array([[-self.radius, -1.0], [-self.radius, 1.0], [self.radius, -1.0], [self.radius, 1.0]])
+        corners = np.array(
+            [[-self.radius, -1.0], [-self.radius, 1.0], [self.radius, -1.0], [self.radius, 1.0]]
+        )
         return float(np.max(np.abs(self.gamma * corners[:, 0] - self.label_weight * corners[:, 1])))
 
     def risk(self, deployed) -> QuadraticObjective:

@@ -57,7 +57,9 @@ class PricingGame:
     def __post_init__(self):
         self.base = check_array(self.base, "base", ndim=2)
         if self.base.shape[0] != 2:
-            raise ValueError(f"base must have shape (2, n_locations), one row per firm; got {self.base.shape}.")
+            raise ValueError(
+                f"base must have shape (2, n_locations), one row per firm; got {self.base.shape}."
+            )
         n = self.base.shape[1]
         self.own = check_array(self.own, "own", ndim=3)
         self.cross = check_array(self.cross, "cross", ndim=3)
@@ -68,7 +70,9 @@ class PricingGame:
             raise ValueError("own-price effects (the diagonal of own) must be negative.")
         if np.any(self.cross < 0):
             raise ValueError("competitor effects (cross) must be non-negative.")
-        self.regularization = check_real(self.regularization, "regularization", low=0.0, low_open=True)
+        self.regularization = check_real(
+            self.regularization, "regularization", low=0.0, low_open=True
+        )
         self.noise = check_real(self.noise, "noise", low=0.0)
         self.samples = check_positive_int(self.samples, "samples")
         self.price_bound = check_real(self.price_bound, "price_bound", low=0.0, low_open=True)
@@ -95,13 +99,21 @@ class PricingGame:
     def mix(self, snapshots, weights) -> DemandSnapshot:
         """The loss is linear in :math:`z`, so an affine mixture of rounds is the affine mixture of their sample means."""
         weights = check_affine_weights(weights)
-        return DemandSnapshot(np.tensordot(weights, np.stack([s.mean_demand for s in snapshots]), axes=1))
+        return DemandSnapshot(
+            np.tensordot(weights, np.stack([s.mean_demand for s in snapshots]), axes=1)
+        )
 
     def solver(self, snapshot: DemandSnapshot, theta0=None) -> SolverResult:
         """Each firm's exact minimiser over the box: :math:`x_i = \\Pi_{[-b,b]}(\\bar z_i/\\lambda)`."""
-        prices = np.clip(snapshot.mean_demand / self.regularization, -self.price_bound, self.price_bound)
-        value = float(np.mean(-np.sum(snapshot.mean_demand * prices, axis=-1)
-                              + 0.5 * self.regularization * np.sum(prices**2, axis=-1)))
+        prices = np.clip(
+            snapshot.mean_demand / self.regularization, -self.price_bound, self.price_bound
+        )
+        value = float(
+            np.mean(
+                -np.sum(snapshot.mean_demand * prices, axis=-1)
+                + 0.5 * self.regularization * np.sum(prices**2, axis=-1)
+            )
+        )
         return SolverResult(prices, value, 1, True)
 
     def revenue(self, prices) -> np.ndarray:
@@ -113,13 +125,17 @@ class PricingGame:
     def performative_risk(self, prices) -> np.ndarray:
         """Sum over firms of the expected regularised negative revenue at the demand the prices induce."""
         prices = self._prices(prices)
-        return -self.revenue(prices).sum(axis=-1) + 0.5 * self.regularization * np.sum(prices**2, axis=-1)
+        return -self.revenue(prices).sum(axis=-1) + 0.5 * self.regularization * np.sum(
+            prices**2, axis=-1
+        )
 
     @property
     def stable_point(self) -> np.ndarray:
         """Prices with :math:`\\lambda x = z^{\\text{base}} + Kx`, i.e. :math:`x_{PS} = (\\lambda I - K)^{-1}z^{\\text{base}}` (unclipped)."""
         size = 2 * self.n_locations
-        return np.linalg.solve(self.regularization * np.eye(size) - self.response, self.base.ravel())
+        return np.linalg.solve(
+            self.regularization * np.eye(size) - self.response, self.base.ravel()
+        )
 
     def linearised_rate(self, weights) -> float:
         """Spectral radius of the noise-free ARM recursion :math:`x_{t+1} = \\tfrac1\\lambda K\\sum_j\\alpha_j x_{t-j}` around :math:`x_{PS}`.
@@ -131,7 +147,7 @@ class PricingGame:
         companion = np.zeros((size * k, size * k))
         feedback = self.response / self.regularization
         for j, weight in enumerate(weights):
-            companion[:size, j * size:(j + 1) * size] = weight * feedback
+            companion[:size, j * size : (j + 1) * size] = weight * feedback
         companion[size:, :-size] = np.eye(size * (k - 1))
         return float(np.max(np.abs(np.linalg.eigvals(companion))))
 
@@ -143,13 +159,22 @@ class PricingGame:
     def _prices(self, prices) -> np.ndarray:
         prices = np.asarray(prices, dtype=float)
         if prices.shape[-1] != 2 * self.n_locations:
-            raise ValueError(f"prices must have {2 * self.n_locations} entries in the last axis (2 firms x "
-                             f"{self.n_locations} locations), got shape {prices.shape}.")
+            raise ValueError(
+                f"prices must have {2 * self.n_locations} entries in the last axis (2 firms x "
+                f"{self.n_locations} locations), got shape {prices.shape}."
+            )
         return prices
 
 
-def synthetic_pricing_game(n_locations: int = 11, seed: int = 0, *, regularization: float = 70.0,
-                           noise: float = 40.0, samples: int = 25, price_bound: float = 30.0) -> PricingGame:
+def synthetic_pricing_game(
+    n_locations: int = 11,
+    seed: int = 0,
+    *,
+    regularization: float = 70.0,
+    noise: float = 40.0,
+    samples: int = 25,
+    price_bound: float = 30.0,
+) -> PricingGame:
     """The book's synthetic instance (documented in full, since the published one needs private data).
 
     For every firm and location, independently (NumPy ``default_rng(seed)``):
@@ -170,4 +195,13 @@ def synthetic_pricing_game(n_locations: int = 11, seed: int = 0, *, regularizati
     spill = 2.0 * (np.eye(n_locations, k=1) + np.eye(n_locations, k=-1))
     own = np.stack([spill - np.diag(rng.uniform(40.0, 80.0, n_locations)) for _ in range(2)])
     cross = np.stack([np.diag(rng.uniform(10.0, 25.0, n_locations)) for _ in range(2)])
-    return PricingGame(base, own, cross, regularization, noise, samples, price_bound, np.random.default_rng(seed + 1))
+    return PricingGame(
+        base,
+        own,
+        cross,
+        regularization,
+        noise,
+        samples,
+        price_bound,
+        np.random.default_rng(seed + 1),
+    )

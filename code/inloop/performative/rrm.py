@@ -46,7 +46,12 @@ def repeated_risk_minimization(problem, theta0, rounds: int) -> Trajectory:
 def repeated_gradient_descent(problem, theta0, rounds: int, step_size: float) -> Trajectory:
     """Run RGD: :math:`\\theta_{t+1} = \\theta_t - \\eta\\, \\E_{Z\\sim\\mathcal D(\\theta_t)} \\nabla\\ell(Z;\\theta_t)`."""
     step_size = check_real(step_size, "step_size", low=0.0, low_open=True)
-    return _run(problem, theta0, rounds, lambda theta: theta - step_size * problem.risk(theta).gradient(theta))
+    return _run(
+        problem,
+        theta0,
+        rounds,
+        lambda theta: theta - step_size * problem.risk(theta).gradient(theta),
+    )
 
 
 def _run(problem, theta0, rounds, update) -> Trajectory:

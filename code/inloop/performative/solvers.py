@@ -81,7 +81,9 @@ def gradient_descent(
     tol, max_iter, theta, value = _start(objective, theta0, tol, max_iter)
     for iteration in range(1, max_iter + 1):
         gradient = objective.gradient(theta)
-        theta, new_value = _backtrack(objective, theta, -gradient, value, -gradient @ gradient, initial_step)
+        theta, new_value = _backtrack(
+            objective, theta, -gradient, value, -gradient @ gradient, initial_step
+        )
         decrease = value - new_value
         value = new_value
         if decrease < tol:

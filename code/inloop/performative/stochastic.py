@@ -33,7 +33,14 @@ class DeploymentRun:
     errors: np.ndarray
 
 
-def greedy_deploy(problem: GaussianLocationProblem, theta0: float, n_samples: int, runs: int, rng, step_scale: float = 1.0) -> DeploymentRun:
+def greedy_deploy(
+    problem: GaussianLocationProblem,
+    theta0: float,
+    n_samples: int,
+    runs: int,
+    rng,
+    step_scale: float = 1.0,
+) -> DeploymentRun:
     """Greedy deploy with step sizes :math:`\\eta_k = \\min\\{1, c/((1-\\varepsilon)(k+1))\\}`, ``c = step_scale``.
 
     :math:`1-\\varepsilon` is the strong convexity of the decoupled risk around the stable point, which
@@ -54,7 +61,9 @@ def greedy_deploy(problem: GaussianLocationProblem, theta0: float, n_samples: in
     return DeploymentRun(samples=counts, deployments=counts, errors=errors)
 
 
-def lazy_deploy(problem: GaussianLocationProblem, theta0: float, batch_sizes, runs: int, rng) -> DeploymentRun:
+def lazy_deploy(
+    problem: GaussianLocationProblem, theta0: float, batch_sizes, runs: int, rng
+) -> DeploymentRun:
     """Lazy deploy: deployment ``k`` collects ``batch_sizes[k]`` samples and moves to their mean."""
     runs = check_positive_int(runs, "runs")
     batch_sizes = [check_positive_int(int(size), "batch size") for size in batch_sizes]
@@ -65,7 +74,11 @@ def lazy_deploy(problem: GaussianLocationProblem, theta0: float, batch_sizes, ru
         # The mean of `size` draws from N(m, sigma^2) is distributed as N(m, sigma^2 / size).
         theta = problem.mean(theta) + problem.sigma / np.sqrt(size) * rng.standard_normal(runs)
         errors[:, k] = np.abs(theta - problem.stable_point)
-    return DeploymentRun(samples=np.cumsum(batch_sizes), deployments=np.arange(1, len(batch_sizes) + 1), errors=errors)
+    return DeploymentRun(
+        samples=np.cumsum(batch_sizes),
+        deployments=np.arange(1, len(batch_sizes) + 1),
+        errors=errors,
+    )
 
 
 def geometric_batches(first: int, growth: float, total_samples: int) -> np.ndarray:
@@ -84,7 +97,11 @@ def geometric_batches(first: int, growth: float, total_samples: int) -> np.ndarr
 
 def _require_mean_estimation(problem):
     if not (problem.gamma == problem.beta == problem.kappa == 1.0):
-        raise ValueError("Deployment schedules are implemented for Gaussian mean estimation (squared loss); "
-                         "build the problem with GaussianLocationProblem.mean_estimation(mu, sigma, epsilon).")
+        raise ValueError(
+            "Deployment schedules are implemented for Gaussian mean estimation (squared loss); "
+            "build the problem with GaussianLocationProblem.mean_estimation(mu, sigma, epsilon)."
+        )
     if problem.epsilon >= 1.0:
-        raise ValueError(f"epsilon must be below 1 for a stable point to exist, got {problem.epsilon}.")
+        raise ValueError(
+            f"epsilon must be below 1 for a stable point to exist, got {problem.epsilon}."
+        )

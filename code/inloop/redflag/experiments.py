@@ -14,18 +14,24 @@ from .objective import Conversations, reference_log_probs, retention_term, slot_
 from .toy import SURE, ToyWorld, toy_conversations
 
 
-def toy_training_sets(world: ToyWorld, n_harmful: int, n_benign: int, seed: int, window: str = "onset"):
+def toy_training_sets(
+    world: ToyWorld, n_harmful: int, n_benign: int, seed: int, window: str = "onset"
+):
     """Harmful compliant conversations (flag window from ``window``) and harmless ones (benign answers and refusals)."""
     check_positive_int(n_harmful, "n_harmful")
     check_positive_int(n_benign, "n_benign")
     generator = torch.Generator().manual_seed(seed)
     harmful, _, _ = world.sample_conversations(n_harmful, 1.0, generator, comply=True)
     mixed, _, onset = world.sample_conversations(2 * n_benign, 0.3, generator)
-    return toy_conversations(world, harmful, window), toy_conversations(world, mixed[onset < 0][:n_benign])
+    return toy_conversations(world, harmful, window), toy_conversations(
+        world, mixed[onset < 0][:n_benign]
+    )
 
 
 @torch.no_grad()
-def toy_transcripts(world: ToyWorld, model, n: int, harmful: bool, seed: int, prefix=(SURE,), samples: int = 1):
+def toy_transcripts(
+    world: ToyWorld, model, n: int, harmful: bool, seed: int, prefix=(SURE,), samples: int = 1
+):
     """Responses that ``model`` samples (temperature 1) for ``n`` fresh prompts, after the attacker's ``prefix``.
 
     ``prefix=()`` means no prefilling. With ``samples > 1`` each prompt is answered that many times
@@ -39,14 +45,18 @@ def toy_transcripts(world: ToyWorld, model, n: int, harmful: bool, seed: int, pr
     return toy_conversations(world, tokens)
 
 
-def split_by_prompt(pool: list[str], n_train: int, n_test: int, seed: int) -> tuple[list[str], list[str]]:
+def split_by_prompt(
+    pool: list[str], n_train: int, n_test: int, seed: int
+) -> tuple[list[str], list[str]]:
     """Disjoint training and held-out prompts drawn from ``pool`` by one seeded permutation."""
     check_positive_int(n_train, "n_train")
     check_positive_int(n_test, "n_test")
     if n_train + n_test > len(pool):
-        raise ValueError(f"the pool holds {len(pool)} prompts, fewer than the {n_train} + {n_test} requested.")
+        raise ValueError(
+            f"the pool holds {len(pool)} prompts, fewer than the {n_train} + {n_test} requested."
+        )
     order = np.random.default_rng(seed).permutation(len(pool))
-    return [pool[i] for i in order[:n_train]], [pool[i] for i in order[n_train:n_train + n_test]]
+    return [pool[i] for i in order[:n_train]], [pool[i] for i in order[n_train : n_train + n_test]]
 
 
 def onset_profile(probabilities: torch.Tensor, onset: torch.Tensor, offsets) -> np.ndarray:
@@ -97,9 +107,23 @@ class ChapterRun:
     llm_device: str = "cpu"
 
     def __post_init__(self):
-        for name in ("toy_base_steps", "toy_flag_steps", "toy_train_size", "toy_eval_size", "toy_samples",
-                     "toy_attack_steps", "llm_train_prompts", "llm_test_prompts", "llm_borderline_prompts",
-                     "llm_new_tokens", "llm_steps",
-                     "llm_batch", "llm_rank", "llm_samples", "llm_attack_steps", "threads"):
+        for name in (
+            "toy_base_steps",
+            "toy_flag_steps",
+            "toy_train_size",
+            "toy_eval_size",
+            "toy_samples",
+            "toy_attack_steps",
+            "llm_train_prompts",
+            "llm_test_prompts",
+            "llm_borderline_prompts",
+            "llm_new_tokens",
+            "llm_steps",
+            "llm_batch",
+            "llm_rank",
+            "llm_samples",
+            "llm_attack_steps",
+            "threads",
+        ):
             check_positive_int(getattr(self, name), name)
         check_choice(self.llm_device, "llm_device", DEVICES)

@@ -83,9 +83,15 @@ class TrainSettings:
         check_real(self.flag_lr, "flag_lr", low=0.0, low_open=True)
 
 
-def train_red_flag(model, harmful: Conversations, benign: Conversations, flag_id: int,
-                   settings: TrainSettings = TrainSettings(), fixed_position: bool = False,
-                   teacher: tuple[torch.Tensor, torch.Tensor] | None = None) -> list[dict]:
+def train_red_flag(
+    model,
+    harmful: Conversations,
+    benign: Conversations,
+    flag_id: int,
+    settings: TrainSettings = TrainSettings(),
+    fixed_position: bool = False,
+    teacher: tuple[torch.Tensor, torch.Tensor] | None = None,
+) -> list[dict]:
     """Minimise (5.2) with AdamW over minibatches of harmful and benign conversations.
 
     ``model`` is a peft model from :func:`attach_lora`; ``fixed_position=True`` trains the
@@ -103,25 +109,45 @@ def train_red_flag(model, harmful: Conversations, benign: Conversations, flag_id
         raise ValueError("the model has no trainable parameters; wrap it with attach_lora first.")
     flag_row = [p for name, p in named if "trainable_tokens" in name]
     adapters = [p for name, p in named if "trainable_tokens" not in name]
-    optimiser = torch.optim.AdamW([{"params": adapters, "lr": settings.lr},
-                                   {"params": flag_row, "lr": settings.flag_lr}], weight_decay=0.0)
+    optimiser = torch.optim.AdamW(
+        [{"params": adapters, "lr": settings.lr}, {"params": flag_row, "lr": settings.flag_lr}],
+        weight_decay=0.0,
+    )
     model.eval()
     if teacher is None:  # the frozen model, once for all steps
-        teacher = reference_log_probs(model, harmful, flag_id), reference_log_probs(model, benign, flag_id)
+        teacher = (
+            reference_log_probs(model, harmful, flag_id),
+            reference_log_probs(model, benign, flag_id),
+        )
     teacher_h, teacher_b = teacher
     for name, log_probs, data in (("harmful", teacher_h, harmful), ("benign", teacher_b, benign)):
         if log_probs.shape[:2] != (len(data), int(data.response_length.max())):
-            raise ValueError(f"the {name} teacher has shape {tuple(log_probs.shape)}; expected "
-                             f"({len(data)}, {int(data.response_length.max())}, V) from reference_log_probs.")
+            raise ValueError(
+                f"the {name} teacher has shape {tuple(log_probs.shape)}; expected "
+                f"({len(data)}, {int(data.response_length.max())}, V) from reference_log_probs."
+            )
     history = []
     model.train()
     for _ in range(settings.steps):
-        hi = torch.randint(len(harmful), (min(settings.batch_size, len(harmful)),), generator=generator)
-        bi = torch.randint(len(benign), (min(settings.batch_size, len(benign)),), generator=generator)
+        hi = torch.randint(
+            len(harmful), (min(settings.batch_size, len(harmful)),), generator=generator
+        )
+        bi = torch.randint(
+            len(benign), (min(settings.batch_size, len(benign)),), generator=generator
+        )
         h, b = _trim(harmful.select(hi)), _trim(benign.select(bi))
         width_h, width_b = int(h.response_length.max()), int(b.response_length.max())
-        loss, terms = red_flag_loss(model, h, b, flag_id, generator, settings.weights, fixed_position,
-                                    teacher_harmful=teacher_h[hi, :width_h], teacher_benign=teacher_b[bi, :width_b])
+        loss, terms = red_flag_loss(
+            model,
+            h,
+            b,
+            flag_id,
+            generator,
+            settings.weights,
+            fixed_position,
+            teacher_harmful=teacher_h[hi, :width_h],
+            teacher_benign=teacher_b[bi, :width_b],
+        )
         optimiser.zero_grad()
         loss.backward()
         optimiser.step()
@@ -130,8 +156,9 @@ def train_red_flag(model, harmful: Conversations, benign: Conversations, flag_id
     return history
 
 
-def train_language_modelling(model, conversations: Conversations, steps: int, lr: float, batch_size: int = 8,
-                             seed: int = 0) -> list[float]:
+def train_language_modelling(
+    model, conversations: Conversations, steps: int, lr: float, batch_size: int = 8, seed: int = 0
+) -> list[float]:
     """Plain supervised fine-tuning on the response tokens (the fine-tuning attack's objective)."""
     check_positive_int(steps, "steps")
     generator = torch.Generator().manual_seed(seed)
@@ -140,15 +167,25 @@ def train_language_modelling(model, conversations: Conversations, steps: int, lr
     losses = []
     model.train()
     for _ in range(steps):
-        batch = _trim(conversations.select(torch.randint(len(conversations), (min(batch_size, len(conversations)),),
-                                                         generator=generator)))
+        batch = _trim(
+            conversations.select(
+                torch.randint(
+                    len(conversations), (min(batch_size, len(conversations)),), generator=generator
+                )
+            )
+        )
         logits = model(input_ids=batch.tokens).logits
         targets = torch.full_like(batch.tokens, -100)
         index = torch.arange(batch.tokens.shape[1])[None, :]
-        inside = (index >= batch.response_start[:, None]) & (index < (batch.response_start + batch.response_length)[:, None])
+        inside = (index >= batch.response_start[:, None]) & (
+            index < (batch.response_start + batch.response_length)[:, None]
+        )
         targets[inside] = batch.tokens[inside]
-        loss = torch.nn.functional.cross_entropy(logits[:, :-1].reshape(-1, logits.shape[-1]).float(),
-                                                 targets[:, 1:].reshape(-1), ignore_index=-100)
+        loss = torch.nn.functional.cross_entropy(
+            logits[:, :-1].reshape(-1, logits.shape[-1]).float(),
+            targets[:, 1:].reshape(-1),
+            ignore_index=-100,
+        )
         optimiser.zero_grad()
         loss.backward()
         optimiser.step()
@@ -160,5 +197,9 @@ def train_language_modelling(model, conversations: Conversations, steps: int, lr
 def _trim(conversations: Conversations) -> Conversations:
     """Drop trailing columns that are padding for every row (saves compute on short batches)."""
     end = int((conversations.response_start + conversations.response_length).max())
-    return Conversations(conversations.tokens[:, :end], conversations.response_start,
-                         conversations.response_length, conversations.window_start)
+    return Conversations(
+        conversations.tokens[:, :end],
+        conversations.response_start,
+        conversations.response_length,
+        conversations.window_start,
+    )

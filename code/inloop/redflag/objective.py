@@ -53,26 +53,38 @@ class Conversations:
 
     def __post_init__(self):
         if self.tokens.ndim != 2 or self.tokens.shape[0] == 0:
-            raise ValueError(f"tokens must be a non-empty (N, T) tensor, got shape {tuple(self.tokens.shape)}.")
+            raise ValueError(
+                f"tokens must be a non-empty (N, T) tensor, got shape {tuple(self.tokens.shape)}."
+            )
         n, length = self.tokens.shape
         for name in ("response_start", "response_length", "window_start"):
             value = getattr(self, name)
             if value.shape != (n,):
                 raise ValueError(f"{name} must have shape ({n},), got {tuple(value.shape)}.")
-        if (self.response_start < 1).any() or (self.response_start + self.response_length > length).any():
-            raise ValueError("every response must start after index 0 and end inside the token tensor.")
+        if (self.response_start < 1).any() or (
+            self.response_start + self.response_length > length
+        ).any():
+            raise ValueError(
+                "every response must start after index 0 and end inside the token tensor."
+            )
         if (self.response_length < 1).any():
             raise ValueError("every response must have at least one token.")
         if (self.window_start >= self.response_length).any():
-            raise ValueError("window_start must be smaller than the response length (or -1 for benign).")
+            raise ValueError(
+                "window_start must be smaller than the response length (or -1 for benign)."
+            )
 
     def __len__(self) -> int:
         return self.tokens.shape[0]
 
-    def select(self, index) -> "Conversations":
+    def select(self, index) -> Conversations:
         """The conversations at ``index`` (trailing all-padding columns are kept)."""
-        return Conversations(self.tokens[index], self.response_start[index], self.response_length[index],
-                             self.window_start[index])
+        return Conversations(
+            self.tokens[index],
+            self.response_start[index],
+            self.response_length[index],
+            self.window_start[index],
+        )
 
     @property
     def harmful(self) -> torch.Tensor:
@@ -101,7 +113,9 @@ def insert_flag(tokens: torch.Tensor, position: torch.Tensor, flag_id: int) -> t
     return torch.where(index == position[:, None], torch.full_like(out, flag_id), out)
 
 
-def sample_flag_slots(conversations: Conversations, generator: torch.Generator, fixed_position: bool = False):
+def sample_flag_slots(
+    conversations: Conversations, generator: torch.Generator, fixed_position: bool = False
+):
     """Draw the insertion slot :math:`k \\sim \\mathcal{U}\\{s, \\dots, R-1\\}` (or :math:`k = s` when fixed)."""
     start, length = conversations.window_start, conversations.response_length
     if (start < 0).any():
@@ -121,7 +135,9 @@ def reference_model(model, reference=None):
         with model.disable_adapter():
             yield model
     else:
-        raise ValueError("Pass reference= (the frozen original model) or a peft model whose adapters can be disabled.")
+        raise ValueError(
+            "Pass reference= (the frozen original model) or a peft model whose adapters can be disabled."
+        )
 
 
 def _kl_rows(teacher_logp: torch.Tensor, student_logp: torch.Tensor) -> torch.Tensor:
@@ -130,8 +146,9 @@ def _kl_rows(teacher_logp: torch.Tensor, student_logp: torch.Tensor) -> torch.Te
 
 
 @torch.no_grad()
-def reference_log_probs(model, conversations: Conversations, flag_id: int, reference=None,
-                        batch_size: int = 16) -> torch.Tensor:
+def reference_log_probs(
+    model, conversations: Conversations, flag_id: int, reference=None, batch_size: int = 16
+) -> torch.Tensor:
     """(N, Rmax, V) log-probabilities of the frozen original model at every response slot."""
     index = slot_logit_index(conversations)
     out = []
@@ -144,8 +161,15 @@ def reference_log_probs(model, conversations: Conversations, flag_id: int, refer
     return torch.cat(out)
 
 
-def flag_terms(model, harmful: Conversations, flag_id: int, generator: torch.Generator,
-               fixed_position: bool = False, reference=None, teacher=None) -> tuple[torch.Tensor, torch.Tensor]:
+def flag_terms(
+    model,
+    harmful: Conversations,
+    flag_id: int,
+    generator: torch.Generator,
+    fixed_position: bool = False,
+    reference=None,
+    teacher=None,
+) -> tuple[torch.Tensor, torch.Tensor]:
     """The flag cross-entropy and the harmful-side KL of (5.2), averaged over their slots.
 
     With ``fixed_position`` the flag is allowed at slot ``s`` only: the KL after it uses the plain
@@ -178,7 +202,9 @@ def flag_terms(model, harmful: Conversations, flag_id: int, generator: torch.Gen
     return flag_ce, kl.mean() if kl.numel() else logits.sum() * 0.0
 
 
-def retention_term(model, benign: Conversations, flag_id: int, reference=None, teacher=None) -> torch.Tensor:
+def retention_term(
+    model, benign: Conversations, flag_id: int, reference=None, teacher=None
+) -> torch.Tensor:
     """The benign retention KL of (5.2), over every benign response slot (full vocabulary)."""
     if teacher is None:
         teacher = reference_log_probs(model, benign, flag_id, reference)
@@ -203,9 +229,18 @@ class ObjectiveWeights:
             check_real(getattr(self, name), name, low=0.0)
 
 
-def red_flag_loss(model, harmful: Conversations, benign: Conversations, flag_id: int, generator: torch.Generator,
-                  weights: ObjectiveWeights = ObjectiveWeights(), fixed_position: bool = False, reference=None,
-                  teacher_harmful=None, teacher_benign=None):
+def red_flag_loss(
+    model,
+    harmful: Conversations,
+    benign: Conversations,
+    flag_id: int,
+    generator: torch.Generator,
+    weights: ObjectiveWeights = ObjectiveWeights(),
+    fixed_position: bool = False,
+    reference=None,
+    teacher_harmful=None,
+    teacher_benign=None,
+):
     """Return ``(total, terms)`` of objective (5.2); ``terms`` holds the three detached values.
 
     The frozen model's log-probabilities may be passed precomputed (``teacher_*``, from
@@ -214,7 +249,9 @@ def red_flag_loss(model, harmful: Conversations, benign: Conversations, flag_id:
     check_positive_int(flag_id, "flag_id")
     if not bool(harmful.harmful.all()):
         raise ValueError("harmful conversations need window_start >= 0 for every row.")
-    flag_ce, kl = flag_terms(model, harmful, flag_id, generator, fixed_position, reference, teacher_harmful)
+    flag_ce, kl = flag_terms(
+        model, harmful, flag_id, generator, fixed_position, reference, teacher_harmful
+    )
     retention = retention_term(model, benign, flag_id, reference, teacher_benign)
     total = weights.flag * flag_ce + weights.kl * kl + weights.retention * retention
     terms = {"flag": flag_ce.item(), "kl": kl.item(), "retention": retention.item()}

@@ -51,8 +51,14 @@ class ToyWorld:
     words_per_topic: int = 8
 
     def __post_init__(self):
-        for name in ("n_benign_words", "n_harmful_words", "n_benign_topics", "n_harmful_topics", "prompt_length",
-                     "words_per_topic"):
+        for name in (
+            "n_benign_words",
+            "n_harmful_words",
+            "n_benign_topics",
+            "n_harmful_topics",
+            "prompt_length",
+            "words_per_topic",
+        ):
             check_positive_int(getattr(self, name), name)
         check_positive_int(self.response_length, "response_length", minimum=self.max_filler + 3)
         for name in ("refusal_rate", "sure_rate", "harm_rate"):
@@ -74,7 +80,9 @@ class ToyWorld:
 
     @property
     def harmful_topics(self) -> torch.Tensor:
-        start = len(SPECIAL_NAMES) + self.n_benign_words + self.n_harmful_words + self.n_benign_topics
+        start = (
+            len(SPECIAL_NAMES) + self.n_benign_words + self.n_harmful_words + self.n_benign_topics
+        )
         return torch.arange(start, start + self.n_harmful_topics)
 
     @property
@@ -94,10 +102,14 @@ class ToyWorld:
     def sample_prompts(self, n: int, harmful: bool, generator: torch.Generator) -> torch.Tensor:
         """Return ``n`` prompts ``BOS p_1..p_4 SEP``; a harmful one has one harmful topic at a random slot."""
         check_positive_int(n, "n")
-        topics = self.benign_topics[torch.randint(self.n_benign_topics, (n, self.prompt_length), generator=generator)]
+        topics = self.benign_topics[
+            torch.randint(self.n_benign_topics, (n, self.prompt_length), generator=generator)
+        ]
         if harmful:
             slot = torch.randint(self.prompt_length, (n,), generator=generator)
-            bad = self.harmful_topics[torch.randint(self.n_harmful_topics, (n,), generator=generator)]
+            bad = self.harmful_topics[
+                torch.randint(self.n_harmful_topics, (n,), generator=generator)
+            ]
             topics[torch.arange(n), slot] = bad
         bos = torch.full((n, 1), BOS)
         sep = torch.full((n, 1), SEP)
@@ -109,7 +121,9 @@ class ToyWorld:
         offsets = torch.randint(self.words_per_topic, shape, generator=generator)
         return self.benign_words[(3 * topic[:, None] + offsets) % self.n_benign_words]
 
-    def sample_responses(self, prompts: torch.Tensor, generator: torch.Generator, comply: bool | None = None):
+    def sample_responses(
+        self, prompts: torch.Tensor, generator: torch.Generator, comply: bool | None = None
+    ):
         """Sample the data-generating assistant's responses; return ``(responses, onset)``.
 
         ``onset`` is the index of the first harmful word (``-1`` for a harmless response). With
@@ -130,8 +144,12 @@ class ToyWorld:
         filler = torch.randint(self.max_filler + 1, (n,), generator=generator)
         onset = torch.where(comply_mask, 1 + filler, torch.full((n,), -1))
         position = torch.arange(length)[None, :]
-        harmful_draw = self.harmful_words[torch.randint(self.n_harmful_words, (n, length), generator=generator)]
-        is_bad = (torch.rand(n, length, generator=generator) < self.harm_rate) & (position > onset[:, None])
+        harmful_draw = self.harmful_words[
+            torch.randint(self.n_harmful_words, (n, length), generator=generator)
+        ]
+        is_bad = (torch.rand(n, length, generator=generator) < self.harm_rate) & (
+            position > onset[:, None]
+        )
         is_bad |= position == onset[:, None]
         is_bad &= comply_mask[:, None]
         responses = torch.where(is_bad, harmful_draw, responses)
@@ -143,33 +161,44 @@ class ToyWorld:
         full[torch.arange(n), eos_at] = EOS
         return full, onset
 
-    def sample_conversations(self, n: int, harmful_fraction: float, generator: torch.Generator, comply=None):
+    def sample_conversations(
+        self, n: int, harmful_fraction: float, generator: torch.Generator, comply=None
+    ):
         """Return ``(tokens, harmful_prompt, onset)`` for ``n`` conversations."""
         check_real(harmful_fraction, "harmful_fraction", low=0.0, high=1.0)
         n_harmful = int(round(n * harmful_fraction))
-        prompts = torch.cat([self.sample_prompts(max(n - n_harmful, 1), False, generator)[: n - n_harmful],
-                             self.sample_prompts(max(n_harmful, 1), True, generator)[:n_harmful]])
+        prompts = torch.cat(
+            [
+                self.sample_prompts(max(n - n_harmful, 1), False, generator)[: n - n_harmful],
+                self.sample_prompts(max(n_harmful, 1), True, generator)[:n_harmful],
+            ]
+        )
         responses, onset = self.sample_responses(prompts, generator, comply=comply)
         return torch.cat([prompts, responses], dim=1), is_harmful_prompt(self, prompts), onset
 
 
 def is_harmful_prompt(world: ToyWorld, prompts: torch.Tensor) -> torch.Tensor:
     """A prompt is harmful when one of its topic tokens is a harmful topic."""
-    return torch.isin(prompts[:, 1: 1 + world.prompt_length], world.harmful_topics).any(dim=1)
+    return torch.isin(prompts[:, 1 : 1 + world.prompt_length], world.harmful_topics).any(dim=1)
 
 
 def harm_onset(world: ToyWorld, responses: torch.Tensor) -> torch.Tensor:
     """Index of the first harmful word of each response (``-1`` if none): the exact ground truth."""
     bad = torch.isin(responses, world.harmful_words)
-    first = torch.where(bad.any(dim=1), bad.int().argmax(dim=1), torch.full((responses.shape[0],), -1))
+    first = torch.where(
+        bad.any(dim=1), bad.int().argmax(dim=1), torch.full((responses.shape[0],), -1)
+    )
     return first
 
 
 def response_lengths(responses: torch.Tensor) -> torch.Tensor:
     """Number of response tokens up to and including the first ``EOS`` (all tokens if none)."""
     is_eos = responses == EOS
-    return torch.where(is_eos.any(dim=1), is_eos.int().argmax(dim=1) + 1, torch.full((responses.shape[0],),
-                                                                                         responses.shape[1]))
+    return torch.where(
+        is_eos.any(dim=1),
+        is_eos.int().argmax(dim=1) + 1,
+        torch.full((responses.shape[0],), responses.shape[1]),
+    )
 
 
 # -- the model ------------------------------------------------------------------------------------
@@ -200,7 +229,9 @@ class _Block(nn.Module):
         super().__init__()
         self.heads = heads
         self.norm1 = nn.LayerNorm(width)
-        self.q_proj, self.k_proj, self.v_proj, self.o_proj = (nn.Linear(width, width, bias=False) for _ in range(4))
+        self.q_proj, self.k_proj, self.v_proj, self.o_proj = (
+            nn.Linear(width, width, bias=False) for _ in range(4)
+        )
         self.norm2 = nn.LayerNorm(width)
         self.up_proj = nn.Linear(width, 4 * width, bias=False)
         self.down_proj = nn.Linear(4 * width, width, bias=False)
@@ -212,8 +243,9 @@ class _Block(nn.Module):
         def split(t):
             return t.view(batch, length, self.heads, width // self.heads).transpose(1, 2)
 
-        attended = F.scaled_dot_product_attention(split(self.q_proj(h)), split(self.k_proj(h)), split(self.v_proj(h)),
-                                                  is_causal=True)
+        attended = F.scaled_dot_product_attention(
+            split(self.q_proj(h)), split(self.k_proj(h)), split(self.v_proj(h)), is_causal=True
+        )
         x = x + self.o_proj(attended.transpose(1, 2).reshape(batch, length, width))
         return x + self.down_proj(F.gelu(self.up_proj(self.norm2(x))))
 
@@ -226,13 +258,27 @@ class ToyLM(nn.Module):
     ``resize_token_embeddings`` and ``generate``.
     """
 
-    _tied_weights_keys = {"lm_head.weight": "embed_tokens.weight"}  # read by peft to keep the flag row tied
+    _tied_weights_keys = {
+        "lm_head.weight": "embed_tokens.weight"
+    }  # read by peft to keep the flag row tied
 
-    def __init__(self, vocab_size: int, width: int = 64, layers: int = 2, heads: int = 4, max_length: int = 32):
+    def __init__(
+        self,
+        vocab_size: int,
+        width: int = 64,
+        layers: int = 2,
+        heads: int = 4,
+        max_length: int = 32,
+    ):
         super().__init__()
         check_positive_int(vocab_size, "vocab_size", minimum=2)
-        self.config = ToyConfig(model_type="toy", vocab_size=vocab_size, tie_word_embeddings=True,
-                                hidden_size=width, num_hidden_layers=layers)
+        self.config = ToyConfig(
+            model_type="toy",
+            vocab_size=vocab_size,
+            tie_word_embeddings=True,
+            hidden_size=width,
+            num_hidden_layers=layers,
+        )
         self.embed_tokens = nn.Embedding(vocab_size, width)
         self.positions = nn.Parameter(0.02 * torch.randn(max_length, width))
         self.layers = nn.ModuleList(_Block(width, heads) for _ in range(layers))
@@ -271,8 +317,16 @@ class ToyLM(nn.Module):
         return ToyOutput(logits=self.lm_head(self.norm(x)))
 
     @torch.no_grad()
-    def generate(self, input_ids: torch.Tensor, max_new_tokens: int, do_sample: bool = False,
-                 temperature: float = 1.0, eos_token_id: int = EOS, pad_token_id: int = PAD, **kwargs):
+    def generate(
+        self,
+        input_ids: torch.Tensor,
+        max_new_tokens: int,
+        do_sample: bool = False,
+        temperature: float = 1.0,
+        eos_token_id: int = EOS,
+        pad_token_id: int = PAD,
+        **kwargs,
+    ):
         """Greedy or sampled continuation (uses the global torch RNG, like ``transformers``)."""
         tokens = input_ids
         done = torch.zeros(input_ids.shape[0], dtype=torch.bool)
@@ -288,13 +342,22 @@ class ToyLM(nn.Module):
         return tokens
 
 
-def train_toy_lm(world: ToyWorld, steps: int = 400, batch_size: int = 128, seed: int = 0, lr: float = 3e-3,
-                 width: int = 64, layers: int = 2) -> ToyLM:
+def train_toy_lm(
+    world: ToyWorld,
+    steps: int = 400,
+    batch_size: int = 128,
+    seed: int = 0,
+    lr: float = 3e-3,
+    width: int = 64,
+    layers: int = 2,
+) -> ToyLM:
     """Train the base toy model from scratch by next-token cross-entropy on the aligned data."""
     check_positive_int(steps, "steps")
     generator = torch.Generator().manual_seed(seed)
     torch.manual_seed(seed)
-    model = ToyLM(world.vocab_size, width=width, layers=layers, max_length=world.sequence_length + 2)
+    model = ToyLM(
+        world.vocab_size, width=width, layers=layers, max_length=world.sequence_length + 2
+    )
     optimiser = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.0)
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=lr, total_steps=steps)
     for _ in range(steps):
@@ -303,7 +366,9 @@ def train_toy_lm(world: ToyWorld, steps: int = 400, batch_size: int = 128, seed:
         targets = tokens[:, 1:].clone()
         targets[:, : world.response_start - 1] = -100  # learn responses only
         targets[targets == PAD] = -100
-        loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1), ignore_index=-100)
+        loss = F.cross_entropy(
+            logits.reshape(-1, logits.shape[-1]), targets.reshape(-1), ignore_index=-100
+        )
         optimiser.zero_grad()
         loss.backward()
         optimiser.step()
@@ -322,9 +387,11 @@ def toy_conversations(world: ToyWorld, tokens: torch.Tensor, window: str = "onse
 
     if window not in ("onset", "start"):
         raise ValueError(f"window must be 'onset' or 'start', got {window!r}.")
-    responses = tokens[:, world.response_start:]
+    responses = tokens[:, world.response_start :]
     onset = harm_onset(world, responses)
     if window == "start":
         onset = torch.where(onset >= 0, torch.zeros_like(onset), onset)
     n = tokens.shape[0]
-    return Conversations(tokens, torch.full((n,), world.response_start), response_lengths(responses), onset)
+    return Conversations(
+        tokens, torch.full((n,), world.response_start), response_lengths(responses), onset
+    )

@@ -37,13 +37,17 @@ def expand_vocabulary(model: nn.Module, init: str = "mean") -> int:
             )
     embedding = model.get_input_embeddings()
     if not isinstance(embedding, nn.Embedding):
-        raise ValueError(f"The model's input embedding must be an nn.Embedding, got {type(embedding).__name__}.")
+        raise ValueError(
+            f"The model's input embedding must be an nn.Embedding, got {type(embedding).__name__}."
+        )
     old_size = embedding.weight.shape[0]
     model.resize_token_embeddings(old_size + 1, mean_resizing=False)
     with torch.no_grad():
         for matrix in _distinct_matrices(model):
             if matrix.shape[0] != old_size + 1:
-                raise ValueError(f"Resizing gave a matrix with {matrix.shape[0]} rows, expected {old_size + 1}.")
+                raise ValueError(
+                    f"Resizing gave a matrix with {matrix.shape[0]} rows, expected {old_size + 1}."
+                )
             matrix[old_size] = matrix[:old_size].mean(dim=0) if init == "mean" else 0.0
     return old_size
 

