@@ -22,14 +22,11 @@ from inloop.earlyexit import (
     fixed_sequence,
     hoeffding_bentkus_p_values,
     isotonic_fit,
-    load_image_arrays,
-    load_mnist5k,
     ltt_violation_rate,
     multi_exit_cnn,
     multi_exit_mlp,
     reliability_diagram,
     softmax,
-    split_images,
     train_multi_exit,
 )
 from inloop.earlyexit.analysis import (
@@ -39,6 +36,7 @@ from inloop.earlyexit.analysis import (
     shortfall,
     sweep,
 )
+from inloop.data.images import load_image_arrays, load_mnist5k, split_images
 from inloop.earlyexit.exercises import check_ece
 
 # --- costs -------------------------------------------------------------------------------------
@@ -136,7 +134,7 @@ def test_calibration_errors():
 
 
 def test_ece_checker_accepts_a_right_answer_and_names_a_wrong_one():
-    assert check_ece(expected_calibration_error)
+    assert check_ece(expected_calibration_error) is None
 
     def unweighted(confidences, correct, n_bins):
         diagram = reliability_diagram(confidences, correct, n_bins)
@@ -336,7 +334,7 @@ def test_ltt_violation_rate_matches_a_direct_loop():
     )
     rng = np.random.default_rng(2)
     ranks = rng.random((5, 800)).argsort(axis=1).argsort(axis=1)
-    for split, errors in zip(ranks, check["errors"]):
+    for split, errors in zip(ranks, check["errors"], strict=True):
         cal, test = split < 300, split >= 300
         rule = RiskControlRule().fit(table.subset(cal), labels[cal])
         assert errors == pytest.approx(
