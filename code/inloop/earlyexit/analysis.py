@@ -241,6 +241,7 @@ def exitwise_violation_rate(
     n_calibration: int,
     repeats: int,
     n_bins: int = 15,
+    min_count: int = 1,
     level: float = 0.1,
     seed: SeedLike = 0,
 ) -> dict[str, float]:
@@ -248,7 +249,7 @@ def exitwise_violation_rate(
 
     Each repetition draws a fitting set (``n_fit`` rows) and a calibration set (``n_calibration``
     rows) i.i.d. from ``pool``. The heuristic, a conditional PCEE, is fitted on both sets together;
-    the guaranteed rule fits the same PCEE on the fitting set and runs
+    the guaranteed rule fits a PCEE whose bins need ``min_count`` samples on the fitting set and runs
     :class:`~inloop.earlyexit.rules.ExitwiseRiskControlRule` on the calibration set. Both are then
     evaluated exactly on the whole pool: a repetition *violates* if some intermediate exit's error
     among the pool samples it releases exceeds :math:`1-\\delta`.
@@ -263,8 +264,8 @@ def exitwise_violation_rate(
         Target accuracy at every exit.
     n_fit, n_calibration, repeats : int
         Sizes of the two draws and number of repetitions.
-    n_bins, level : int, float
-        Bins of the diagrams and :math:`\\varepsilon`.
+    n_bins, min_count, level : int, int, float
+        Bins of the diagrams, samples a bin of the guaranteed rule's base needs, :math:`\\varepsilon`.
     seed : int or numpy.random.Generator
         Randomness of the draws.
 
@@ -287,7 +288,9 @@ def exitwise_violation_rate(
         cal_rows = rng.integers(0, pool.n_samples, n_calibration)
         both = np.concatenate([fit_rows, cal_rows])
         heuristic = PCEE(n_bins, conditional=True).fit(pool.subset(both), y[both])
-        base = PCEE(n_bins, conditional=True).fit(pool.subset(fit_rows), y[fit_rows])
+        base = PCEE(n_bins, min_count=min_count, conditional=True).fit(
+            pool.subset(fit_rows), y[fit_rows]
+        )
         guaranteed = ExitwiseRiskControlRule(base, level=level).fit(
             pool.subset(cal_rows), y[cal_rows]
         )

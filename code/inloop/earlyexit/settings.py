@@ -81,10 +81,13 @@ class EarlyExitSettings(Settings):
         high_open=True,
         doc="share of validation data that fits the diagrams of the guaranteed per-exit rule",
     )
+    exitwise_min_count: int = setting(
+        20, minimum=1, doc="validation samples a bin needs to open, in the guaranteed rule's base"
+    )
     exitwise_deltas: tuple[float, ...] = setting(
         (0.80, 0.85, 0.90), low=0.0, high=1.0, doc="targets of the per-exit guarantee"
     )
-    exitwise_repeats: int = setting(20, minimum=1, doc="random fit/calibration splits")
+    exitwise_repeats: int = setting(50, minimum=1, doc="random fit/calibration draws")
     # the headline comparison
     budget_margin: float = setting(
         0.97,
@@ -118,7 +121,7 @@ class EarlyExitSettings(Settings):
         "seeds": (0, 1, 2, 3, 4),
         "validation_sizes": (200, 600, 1500),
         "n_calibration": 1200,
-        "exitwise_repeats": 100,
+        "exitwise_repeats": 200,
         "device": "auto",
     }
 
