@@ -567,7 +567,9 @@ def test_exitwise_guarantee_holds_on_simulated_data():
         seed=0,
     )
     assert check["guaranteed violation rate"] <= 0.1 + 3 * np.sqrt(0.09 / 30)
-    assert 1.0 <= check["heuristic mean cost"] <= 3.0 and 1.0 <= check["guaranteed mean cost"] <= 3.0
+    assert (
+        1.0 <= check["heuristic mean cost"] <= 3.0 and 1.0 <= check["guaranteed mean cost"] <= 3.0
+    )
     with pytest.raises(ValueError, match="repeats"):
         exitwise_violation_rate(table, labels, 0.8, n_fit=10, n_calibration=10, repeats=0)
 
