@@ -20,10 +20,21 @@ from types import SimpleNamespace
 import numpy as np
 
 from .._checks import check_positive_int, check_real
+from .._random import SeedLike, as_generator
 from ..performative.rrm import repeated_risk_minimization
-from .agents import respond
+from .agents import INNATE_PRIOR, respond
 from .crd import CollectiveRiskDilemma
 from .network import Network, disjoint_union
+
+__all__ = [
+    "ActionForecastProblem",
+    "RRMOutcome",
+    "fraction_with_interval",
+    "random_initial_forecasts",
+    "rrm_final_forecasts",
+    "run_rrm",
+    "uniform_forecasts",
+]
 
 
 @dataclass(frozen=True)
@@ -33,7 +44,7 @@ class ActionForecastProblem:
     game: CollectiveRiskDilemma
     network: Network
     runs: int
-    alpha: float = 0.8
+    alpha: float = INNATE_PRIOR
     _memo: dict = field(default_factory=dict, repr=False, compare=False)
 
     def induced_actions(self, theta) -> np.ndarray:
@@ -88,7 +99,7 @@ def run_rrm(
     runs: int,
     rounds: int,
     rng: np.random.Generator,
-    alpha: float = 0.8,
+    alpha: float = INNATE_PRIOR,
 ) -> RRMOutcome:
     """Run RRM ``runs`` times on each network from random 0/1 forecasts, all at once, and classify the ends.
 
@@ -160,3 +171,42 @@ def fraction_with_interval(hits) -> tuple[float, float]:
     else:
         spread = np.sqrt(fraction * (1 - fraction) / runs)
     return fraction, float(1.96 * spread)
+
+
+def rrm_final_forecasts(
+    game: CollectiveRiskDilemma,
+    network: Network,
+    initial: np.ndarray,
+    rounds: int,
+    alpha: float = INNATE_PRIOR,
+) -> np.ndarray:
+    """Forecasts of every RRM round from given initial forecasts, with the same driver as :func:`run_rrm`.
+
+    Parameters
+    ----------
+    game, network : the game and its graph (``n`` agents).
+    initial : numpy.ndarray, shape ``(runs, n)``
+        Initial forecasts, one run per row.
+    rounds : int
+    alpha : float
+        The innate prior (irrelevant under the full trust RRM assumes, kept for symmetry).
+
+    Returns
+    -------
+    numpy.ndarray, shape ``(rounds + 1, runs, n)``
+        Entry ``t`` holds the forecasts deployed in round ``t`` (entry 0 is ``initial``).
+    """
+    initial = np.asarray(initial, dtype=np.float64)
+    if initial.ndim != 2 or initial.shape[1] != network.size:
+        raise ValueError(f"initial must have shape (runs, {network.size}), got {initial.shape}.")
+    runs = initial.shape[0]
+    problem = ActionForecastProblem(game, network, runs, alpha)
+    trajectory = repeated_risk_minimization(problem, initial.ravel(), rounds)
+    return np.asarray(trajectory.thetas).reshape(-1, runs, network.size)
+
+
+def uniform_forecasts(size: int, runs: int, seed: SeedLike = None) -> np.ndarray:
+    """``runs`` forecasts drawn uniformly from :math:`\\{0, 1\\}^n`, shape ``(runs, size)``."""
+    size = check_positive_int(size, "size")
+    runs = check_positive_int(runs, "runs")
+    return as_generator(seed).integers(0, 2, size=(runs, size)).astype(np.float64)
