@@ -42,6 +42,7 @@ from inloop.games import (
     uniform_forecasts,
     update_trust,
 )
+from inloop.games.equilibria import basin, preimages
 from inloop.games.poisson_binomial import RECURSION_ABOVE, pmf_exact
 from inloop.games.training import min_norm_weight
 
@@ -472,3 +473,24 @@ def test_anarchic_success_on_a_complete_graph():
     np.testing.assert_allclose(anarchic_success(game, [triangle], alphas), expected)
     with pytest.raises(ValueError, match="priors"):
         anarchic_success(game, [triangle], [1.5])
+
+
+def test_basin_matches_iterating_rrm_from_every_forecast():
+    network, game = lattice(4), GAME
+    profiles = np.array(list(itertools.product((0.0, 1.0), repeat=16)))
+    final = profiles
+    for _ in range(64):  # RRM from every one of the 2**16 forecasts (all reach a cycle by then)
+        final = full_trust_response(game, network, final)
+    stable = stable_forecasts(game, network)
+    sizes = np.array([(final == point).all(axis=1).sum() for point in stable])
+    assert len(stable) == 57 and sizes.sum() <= 2**16
+    for point in stable[sizes < 2000]:  # the small basins (all but universal failure's)
+        expected = profiles[(final == point).all(axis=1)]
+        found = basin(game, network, point)
+        np.testing.assert_array_equal(found[0], point)
+        assert {tuple(r) for r in found} == {tuple(r) for r in expected}
+        pre = preimages(game, network, point)
+        induced = full_trust_response(game, network, pre)
+        assert (induced == point).all()
+    with pytest.raises(ValueError, match="stable forecast"):
+        basin(game, network, np.ones(16))

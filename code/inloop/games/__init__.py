@@ -27,7 +27,7 @@ from .agents import (
 )
 from .crd import CollectiveRiskDilemma
 from .dynamics import Episode, play
-from .equilibria import full_trust_response, landing_points, stable_forecasts
+from .equilibria import basin, full_trust_response, landing_points, preimages, stable_forecasts
 from .exercises import check_pivotal_probability
 from .myopic import (
     MyopicRun,
@@ -83,6 +83,7 @@ __all__ = [
     "RRMOutcome",
     "TrainingResult",
     "anarchic_success",
+    "basin",
     "check_pivotal_probability",
     "disjoint_union",
     "evaluate",
@@ -107,6 +108,7 @@ __all__ = [
     "pmf_fourier",
     "pmf_recursion",
     "poisson_binomial_pmf",
+    "preimages",
     "random_initial_forecasts",
     "respond",
     "rrm_final_forecasts",

@@ -27,7 +27,7 @@ from .._checks import check_positive_int
 from .crd import CollectiveRiskDilemma
 from .network import Network
 
-__all__ = ["full_trust_response", "landing_points", "stable_forecasts"]
+__all__ = ["basin", "full_trust_response", "landing_points", "preimages", "stable_forecasts"]
 
 
 def full_trust_response(
@@ -63,11 +63,31 @@ def stable_forecasts(
 ) -> NDArray[np.float64]:
     """All binary forecasts with :math:`y(\\theta) = \\theta` under full trust.
 
+    Parameters and result as in :func:`preimages`, without ``target``.
+    """
+    return preimages(game, network, None, order, max_partial)
+
+
+def preimages(
+    game: CollectiveRiskDilemma,
+    network: Network,
+    target: ArrayLike | None = None,
+    order: ArrayLike | None = None,
+    max_partial: int = 4_000_000,
+) -> NDArray[np.float64]:
+    """All binary forecasts :math:`\\theta` with :math:`y(\\theta) = ` ``target`` under full trust.
+
+    With ``target=None``, the fixed points :math:`y(\\theta) = \\theta`: the stable forecasts.
+    The preimages of a stable forecast are the forecasts RRM moves to it in one round, so a stable
+    forecast whose only preimage is itself has a basin of attraction of size one.
+
     Parameters
     ----------
     game : CollectiveRiskDilemma
     network : Network
         The graph, with ``n`` agents.
+    target : array_like of 0/1, shape ``(n,)``, optional
+        The induced actions to reach; ``None`` asks for fixed points.
     order : array_like of int, shape ``(n,)``, optional
         Order in which agents are assigned (default ``0..n-1``). A good order completes groups
         early (row order on a lattice; a breadth-first order on a sparse graph).
@@ -78,7 +98,7 @@ def stable_forecasts(
     Returns
     -------
     numpy.ndarray, shape ``(k, n)``
-        The ``k`` stable forecasts, 0.0/1.0, in lexicographic order.
+        The ``k`` forecasts found, 0.0/1.0, in lexicographic order.
     """
     n = network.size
     order_ = np.arange(n) if order is None else np.asarray(order, dtype=np.int64)
@@ -90,7 +110,8 @@ def stable_forecasts(
     closed = network.adjacency | np.eye(n, dtype=bool)
     completes_at = np.array([position[closed[i]].max() for i in range(n)])
     cooperate_if_pivotal = game.loss_fraction > game.cost
-    target = game.thresholds(network) - 1
+    pivotal_count = game.thresholds(network) - 1
+    goal = None if target is None else _binary(target, n)
     partial = np.zeros((1, 0), dtype=np.int8)  # columns follow `order_`
     for step in range(n):  # one agent at a time: the search is sequential by nature
         partial = np.concatenate(
@@ -99,8 +120,9 @@ def stable_forecasts(
         for agent in np.flatnonzero(completes_at == step):
             neighbours = position[network.adjacency[agent]]
             count = partial[:, neighbours].sum(axis=1)
-            wants = (count == target[agent]) & cooperate_if_pivotal
-            partial = partial[partial[:, position[agent]] == wants]
+            wants = (count == pivotal_count[agent]) & cooperate_if_pivotal
+            own = partial[:, position[agent]] if goal is None else goal[agent]
+            partial = partial[own == wants]
         if partial.shape[0] > max_partial:
             raise ValueError(
                 f"more than {max_partial} partial forecasts after {step + 1} agents; "
@@ -108,6 +130,60 @@ def stable_forecasts(
             )
     stable = partial[:, position].astype(np.float64)
     return stable[np.lexsort(stable.T[::-1])]
+
+
+def basin(
+    game: CollectiveRiskDilemma,
+    network: Network,
+    stable: ArrayLike,
+    max_size: int = 100_000,
+) -> NDArray[np.float64]:
+    """Exact basin of attraction of a stable forecast under RRM: every binary forecast RRM takes to it.
+
+    A breadth-first search backwards along the RRM map: the basin is the stable forecast, its
+    preimages (:func:`preimages`), their preimages, and so on, until no new forecast appears.
+    (Non-binary initial forecasts become binary after one round, so they join the basin of the
+    binary forecast they induce.)
+
+    Parameters
+    ----------
+    game, network : the game and its graph (``n`` agents).
+    stable : array_like of 0/1, shape ``(n,)``
+        A stable forecast.
+    max_size : int
+        The search stops with a ``ValueError`` once the basin holds more forecasts than this.
+
+    Returns
+    -------
+    numpy.ndarray, shape ``(size, n)``
+        The basin, the stable forecast first.
+    """
+    point = _binary(stable, network.size)
+    if not np.array_equal(full_trust_response(game, network, point), point):
+        raise ValueError("stable must be a stable forecast: y(stable) must equal stable.")
+    max_size = check_positive_int(max_size, "max_size")
+    found = [point.astype(np.float64)]
+    seen = {point.tobytes()}
+    frontier = [point]
+    while frontier:  # breadth-first: each level is the preimage set of the last
+        level = []
+        for forecast in frontier:
+            for row in preimages(game, network, forecast).astype(np.int8):
+                if row.tobytes() not in seen:
+                    seen.add(row.tobytes())
+                    level.append(row)
+        found.extend(row.astype(np.float64) for row in level)
+        if len(found) > max_size:
+            raise ValueError(f"the basin holds more than {max_size} forecasts; raise max_size.")
+        frontier = level
+    return np.array(found)
+
+
+def _binary(values: ArrayLike, n: int) -> NDArray[np.int8]:
+    array = np.asarray(values, dtype=np.float64)
+    if array.shape != (n,) or not np.isin(array, (0, 1)).all():
+        raise ValueError(f"target must be a 0/1 vector of {n} entries, got shape {array.shape}.")
+    return array.astype(np.int8)
 
 
 def landing_points(final_forecasts: ArrayLike, stable: ArrayLike) -> NDArray[np.int64]:

@@ -54,7 +54,7 @@ def _validated_probs(
     probs = (
         coop_probs
         if isinstance(coop_probs, torch.Tensor)
-        else torch.as_tensor(np.asarray(coop_probs, dtype=np.float64))
+        else torch.as_tensor(np.require(np.asarray(coop_probs, dtype=np.float64), requirements="W"))
     )
     if probs.ndim == 0 or probs.shape[-1] == 0:
         raise ValueError(
@@ -101,8 +101,11 @@ def pmf_recursion(probs: torch.Tensor) -> torch.Tensor:
 
 
 #: Work size (batch size times k squared) above which the recursion is used, because it does fewer
-#: arithmetic operations; below it the Fourier form wins, because it issues fewer tensor operations.
-RECURSION_ABOVE = 200_000
+#: (and real, not complex) arithmetic operations, forward and backward; below it the Fourier form
+#: wins, because it issues fewer tensor operations. Measured on one CPU thread: a single forecast on
+#: 20 agents is 4x faster by Fourier; a training step of 24 predictors on 20 agents, and batches of
+#: 16 forecasts or more, are faster by the recursion.
+RECURSION_ABOVE = 20_000
 
 
 def pmf_exact(probs: torch.Tensor) -> torch.Tensor:

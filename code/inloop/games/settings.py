@@ -33,9 +33,12 @@ class GamesSettings(Settings):
     scale_free_graphs: int = setting(20, minimum=2, doc="independent graphs (seeds) per size")
     scale_free_runs: int = setting(10, minimum=1, doc="random initial forecasts per graph")
     rrm_rounds: int = setting(40, minimum=2, doc="RRM rounds")
-    long_rrm_rounds: int = setting(400, minimum=2, doc="RRM rounds for runs not settled in time")
+    long_rrm_rounds: int = setting(200, minimum=2, doc="RRM rounds for runs not settled in time")
     rrm_seed: int = setting(2025, doc="seed of the initial forecasts")
     basin_runs: int = setting(2000, minimum=1, doc="uniform initial forecasts per lattice (basins)")
+    enumerate_sizes: tuple[int, ...] = setting(
+        (20, 30), minimum=3, doc="scale-free sizes enumerated"
+    )
     # Mechanism design.
     train_size: int = setting(20, minimum=3, doc="agents of the scale-free training graph")
     train_graph_seed: int = setting(0, doc="seed of the training graph")
@@ -44,9 +47,9 @@ class GamesSettings(Settings):
     learning_rate: float = setting(0.01, low=0.0, low_open=True, doc="Adam learning rate")
     temperature: float = setting(0.05, low=0.0, low_open=True, doc="relaxed response sigma(D/T)")
     welfare_weights: tuple[float, ...] = setting(
-        (0.0, 0.5, 0.8, 0.9, 0.95, 0.98, 0.99, 1.0), low=0.0, high=1.0, doc="lambda grid"
+        (0.0, 0.5, 0.8, 0.9, 0.95, 1.0), low=0.0, high=1.0, doc="lambda grid"
     )
-    train_seeds: int = setting(5, minimum=2, doc="independently initialised networks per lambda")
+    train_seeds: int = setting(4, minimum=2, doc="independently initialised networks per lambda")
     init_seed: int = setting(0, doc="seed of the networks' initialisation")
     mlp_hidden: int = setting(64, minimum=1, doc="MLP hidden width")
     mlp_embedding: int = setting(4, minimum=1, doc="MLP embedding of each agent's action")
@@ -56,7 +59,7 @@ class GamesSettings(Settings):
     eval_prior_trusts: tuple[float, ...] = setting((0.2, 0.8), low=0.0, high=1.0, doc="other trust")
     long_rounds: int = setting(50, minimum=1, doc="evaluation horizon beyond training")
     tradeoff_thresholds: tuple[float, ...] = setting(
-        (0.3, 0.5, 0.7), low=0.0, high=1.0, doc="thresholds t for the accuracy-welfare sweep"
+        (0.3, 0.7), low=0.0, high=1.0, doc="thresholds t besides t = 0.5 for the trade-off sweep"
     )
     # Trust dynamics on a path of three agents (Góis et al., 2025, trust illustration).
     trust_loss_fraction: float = setting(0.5, low=0.0, high=1.0, doc="r of the trust section")
@@ -80,6 +83,7 @@ class GamesSettings(Settings):
         "scale_free_runs": 20,
         "rrm_rounds": 60,
         "basin_runs": 10000,
+        "enumerate_sizes": (20, 30, 50),
         "train_epochs": 400,
         "train_rounds": 20,
         "welfare_weights": (0.0, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 0.97, 0.98, 0.99, 0.995, 1.0),

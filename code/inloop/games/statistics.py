@@ -12,9 +12,10 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import stats
 
 from .._checks import check_real
-from .agents import respond
+from .agents import expected_gain
 from .crd import CollectiveRiskDilemma
 from .network import Network
+from .poisson_binomial import pivotal_probability
 
 __all__ = ["anarchic_success", "mean_with_interval"]
 
@@ -77,8 +78,9 @@ def anarchic_success(
     if not networks:
         raise ValueError("give at least one network.")
     welfare = np.zeros(priors.size)
-    for net in networks:  # a handful of graphs; each call is vectorised over agents
-        for k, alpha in enumerate(priors):  # the prior enters the response as a scalar
-            actions = respond(game, net, np.full(net.size, 0.5), np.zeros(net.size), alpha)
-            welfare[k] += float(game.welfare(net, actions))
+    for net in networks:  # a handful of graphs; each call is vectorised over priors and agents
+        beliefs = np.broadcast_to(priors[:, None], (priors.size, net.size))
+        g_alpha = pivotal_probability(net, beliefs, game.thresholds(net))  # (priors, n)
+        actions = (expected_gain(game, 0.0, 0.0, g_alpha) > 0).astype(np.float64)
+        welfare += game.welfare(net, actions)
     return welfare / len(networks)
