@@ -494,3 +494,17 @@ def test_basin_matches_iterating_rrm_from_every_forecast():
         assert (induced == point).all()
     with pytest.raises(ValueError, match="stable forecast"):
         basin(game, network, np.ones(16))
+
+
+def test_bad_forecasts_and_models_are_rejected_at_the_boundary():
+    network = path(3)
+    with pytest.raises(ValueError, match="predictions must be probabilities"):
+        respond(GAME, network, [0.5, 1.5, 0.5], np.ones(3))
+    with pytest.raises(ValueError, match="one per agent"):
+        respond(GAME, network, [0.5, 0.5], np.ones(3))
+    with pytest.raises(ValueError, match="forecasts must be 0/1"):
+        full_trust_response(GAME, network, [0.5, 0.0, 1.0])
+    with pytest.raises(ValueError, match="MLPPredictor or a MessagePassingPredictor"):
+        train_min_norm(torch.nn.Linear(3, 3), GAME, network, epochs=1)
+    with pytest.raises(ValueError, match="loss_fraction must be positive"):
+        train_min_norm(MLPPredictor(3), CollectiveRiskDilemma(loss_fraction=0.0), network, epochs=1)

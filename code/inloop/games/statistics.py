@@ -81,6 +81,7 @@ def anarchic_success(
     for net in networks:  # a handful of graphs; each call is vectorised over priors and agents
         beliefs = np.broadcast_to(priors[:, None], (priors.size, net.size))
         g_alpha = pivotal_probability(net, beliefs, game.thresholds(net))  # (priors, n)
-        actions = (expected_gain(game, 0.0, 0.0, g_alpha) > 0).astype(np.float64)
+        no_trust = np.zeros_like(g_alpha)
+        actions = (expected_gain(game, no_trust, no_trust, g_alpha) > 0).astype(np.float64)
         welfare += game.welfare(net, actions)
     return welfare / len(networks)
