@@ -49,6 +49,9 @@ class GamesSettings(Settings):
     welfare_weights: tuple[float, ...] = setting(
         (0.0, 0.5, 0.8, 0.9, 0.95, 1.0), low=0.0, high=1.0, doc="lambda grid"
     )
+    social_weight: float = setting(
+        0.8, low=0.0, high=1.0, doc="members with lambda >= this are pooled as welfare-heavy"
+    )
     train_seeds: int = setting(4, minimum=2, doc="independently initialised networks per lambda")
     init_seed: int = setting(0, doc="seed of the networks' initialisation")
     mlp_hidden: int = setting(64, minimum=1, doc="MLP hidden width")
