@@ -128,9 +128,9 @@ def style(index: int, *, marker: bool = False) -> dict[str, Any]:
 
     Parameters
     ----------
-    index : int
-        Position of the curve; wraps around after ``len(PALETTE)`` curves.
-    marker : bool
+    index:
+        Position of the curve (an integer); wraps around after ``len(PALETTE)`` curves.
+    marker:
         Also return a marker, placed at about ten points along the line (``markevery=0.1``).
 
     Returns
@@ -159,17 +159,17 @@ def figure(
 
     Parameters
     ----------
-    ncols, nrows : int
-        Number of panels across and down.
-    width, height : float, optional
+    ncols, nrows:
+        Number of panels across and down (positive integers).
+    width, height:
         Size in inches. By default 3.3 inches per column (at most ``MAX_WIDTH`` in all, so that a
         figure scaled to a phone's width stays readable) and 2.9 inches per row.
-    **kwargs
+    kwargs:
         Passed to ``matplotlib.pyplot.subplots`` (for example ``sharey=True``).
 
     Returns
     -------
-    fig, axes
+    tuple
         The figure, and one ``Axes`` or a flat array of ``nrows * ncols`` axes.
     """
     for name, value in (("ncols", ncols), ("nrows", nrows)):
@@ -199,31 +199,28 @@ def plot_band(
 ):
     """Plot the median of several runs with a shaded band between two quantiles.
 
+    Returns the median line (a matplotlib ``Line2D``, whose colour is the band's).
+
     Parameters
     ----------
-    ax : matplotlib Axes
-        Where to draw.
-    x : array, shape (n,)
-        The horizontal positions.
-    runs : array, shape (runs, n)
-        One row per run (seed); the median and the band are taken over rows.
-    label, color : optional
+    ax:
+        The matplotlib ``Axes`` to draw on.
+    x:
+        The horizontal positions, of shape (n,).
+    runs:
+        One row per run (seed), of shape (runs, n); the median and the band are taken over rows.
+    label, color:
         The line's legend label and colour (by default the next colour of the style's cycle).
-    quantiles : (float, float)
+    quantiles:
         Lower and upper quantile of the band, ``0 <= low <= 0.5 <= high <= 1``; ``(0, 1)`` shades
         the range from the smallest to the largest run.
-    log : bool
+    log:
         Use a logarithmic vertical axis.
-    band_alpha : float
+    band_alpha:
         Opacity of the band.
-    **kwargs
+    kwargs:
         Passed to ``Axes.plot`` for the median line (for example ``linestyle="--"``,
         ``marker="o"``, ``linewidth=1``).
-
-    Returns
-    -------
-    matplotlib.lines.Line2D
-        The median line (its colour is the band's colour).
     """
     x = np.asarray(x)
     runs = np.asarray(runs, dtype=float)

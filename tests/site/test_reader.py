@@ -61,7 +61,7 @@ def test_every_exercise_index_link_reaches_its_exercise():
 
 def test_footer_states_both_licences_and_the_errata_path():
     for page in [SITE / "intro.html", *CHAPTERS]:
-        footer = _soup(page).select_one("footer")
+        footer = _soup(page).select_one("footer.bd-footer-content")
         assert footer is not None, f"{page.name} has no footer"
         text = _text(footer)
         assert "CC BY 4.0" in text and "MIT" in text, f"{page.name}: licences missing in footer"
