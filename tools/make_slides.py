@@ -44,6 +44,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 DROP_CELL = {"remove-cell", "hide-cell"}
 DROP_INPUT = {"remove-input", "hide-input"}
+COLAB_GUARD = '"google.colab" in sys.modules'
 NAMES = {
     "prf:theorem": "Theorem",
     "prf:proposition": "Proposition",
@@ -155,8 +156,8 @@ def prepare(notebook, strip) -> nbformat.NotebookNode:
     cells = []
     for cell in notebook.cells:
         tags = set(cell.metadata.get("tags", []))
-        if tags & DROP_CELL:
-            continue
+        if tags & DROP_CELL or (cell.cell_type == "code" and COLAB_GUARD in cell.source):
+            continue  # hidden on the site; the Colab install cell, even before it is tagged
         slide = "-"
         if cell.cell_type == "markdown":
             cell.source = plain_markdown(cell.source)

@@ -89,3 +89,32 @@ def test_every_figure_has_a_caption_and_alt_text(page):
             f"{page.name}: a figure has no caption ({alt[:60]!r})"
         )
         assert figure.get("id"), f"{page.name}: a figure has no label to refer to it by"
+
+
+PHONE = {"width": 375, "height": 812}
+# Prose elements; code cells and their outputs may scroll inside their own boxes.
+WIDE_PROSE = """() => {
+  const inCode = (e) => e.closest('.cell_input, .cell_output, pre, .highlight, table, mjx-container');
+  const wide = [...document.querySelectorAll('article p, article li, article h1, article h2')]
+    .filter((e) => !inCode(e) && e.scrollWidth > e.clientWidth + 1)
+    .map((e) => e.textContent.trim().slice(0, 60));
+  return {page: document.documentElement.scrollWidth - window.innerWidth, wide: wide};
+}"""
+
+
+@pytest.mark.parametrize(
+    "page",
+    [SITE / "intro.html", SITE / "front" / "course-guide.html", *CHAPTERS],
+    ids=lambda path: path.stem,
+)
+def test_prose_fits_a_phone_screen(browser, server, page):
+    context = browser.new_context(viewport=PHONE, device_scale_factor=2)
+    tab = context.new_page()
+    tab.goto(server + str(page.relative_to(SITE)), wait_until="networkidle")
+    if tab.locator(".math").count():
+        tab.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise")
+        tab.evaluate("() => MathJax.startup.promise")
+    overflow = tab.evaluate(WIDE_PROSE)
+    context.close()
+    assert overflow["page"] <= 1, f"{page.name} scrolls sideways by {overflow['page']} px"
+    assert not overflow["wide"], f"{page.name}: prose wider than a phone: {overflow['wide'][:3]}"
