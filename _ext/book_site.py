@@ -104,8 +104,11 @@ def fill_exercise_index(app, doctree, fromdocname):
                 uri = app.builder.get_relative_uri(fromdocname, docname) + "#" + label
                 number = _exercise_number(app.env, docname, label)
                 text = [nodes.Text(f"Exercise {number}")] if number else [nodes.Text("Exercise")]
-                reference = nodes.reference("", "", *text, refuri=uri, internal=True)
-                paragraph = nodes.paragraph("", "", reference, nodes.Text(": "))
+                if app.builder.format == "html":
+                    entry = nodes.reference("", "", *text, refuri=uri, internal=True)
+                else:  # LaTeX labels exercises its own way; the PDF lists them as text
+                    entry = nodes.inline("", "", *text)
+                paragraph = nodes.paragraph("", "", entry, nodes.Text(": "))
                 paragraph += _exercise_title(node)
                 section += nodes.list_item("", paragraph)
             title = app.env.titles[docname].astext() if docname in app.env.titles else docname

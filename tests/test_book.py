@@ -376,3 +376,32 @@ def test_set_repository_tool_rewrites_only_the_install_line(tmp_path):
         assert tool.apply(chapter, REPOSITORY, check=True) is False, (
             f"{chapter.name}: run `python tools/set_repository.py chapters/{chapter.name}`"
         )
+
+
+def test_slides_use_plain_markdown_and_leave_out_solutions_and_setup():
+    nbformat = pytest.importorskip("nbformat")
+    tool = _tool("make_slides")
+    text = tool.plain_markdown(
+        "See {cite}`perdomo2020performative`.\n"
+        "```{prf:theorem} RRM converges\n:label: thm-x\nIf $a < 1$.\n```\n"
+        "```{math}\n:label: eq-x\nx = 1\n```"
+    )
+    assert text == (
+        "See [perdomo2020performative].\n**Theorem (RRM converges).**\nIf $a < 1$.\n\n$$\nx = 1\n$$"
+    )
+    book = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_markdown_cell("macros", metadata={"tags": ["remove-cell"]}),
+            nbformat.v4.new_markdown_cell("# Chapter"),
+            nbformat.v4.new_code_cell('import sys\nif "google.colab" in sys.modules:\n    pass'),
+            nbformat.v4.new_markdown_cell("### A subsection"),
+            nbformat.v4.new_code_cell("assert True", metadata={"tags": ["hide-input"]}),
+            nbformat.v4.new_markdown_cell("```{solution} ex-a\nSECRET\n```"),
+        ]
+    )
+    slides = tool.prepare(book, _tool("strip_solutions"))
+    kinds = [cell.metadata["slideshow"]["slide_type"] for cell in slides.cells]
+    assert [cell.source for cell in slides.cells][0] == "# Chapter"
+    assert kinds == ["slide", "subslide", "-"]
+    assert slides.cells[2].metadata["transient"] == {"remove_source": True}
+    assert "SECRET" not in json.dumps(slides)
