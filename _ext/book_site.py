@@ -10,6 +10,7 @@
 - One repository URL, the one of ``_config.yml``, for the footer's errata link and the MyST
   substitutions ``{{ repository }}``, ``{{ issues }}`` and ``{{ new_issue }}``.
 - The site's MathJax macros, also defined in the LaTeX preamble, so the PDF has them too.
+- ``static/book.css``: long inline code in prose wraps, so prose fits a phone's screen.
 - A default colour mode, so the theme's script does not report an empty mode on every page.
 - Each inline script once: the live-code extension registers its configuration script twice,
   and the second copy fails in the browser ("Identifier has already been declared").
@@ -200,7 +201,13 @@ def write_root_redirect(app, exception):
     Path(app.outdir, "index.html").write_text(redirect + icon, encoding="utf8")
 
 
+def add_static_files(app):
+    app.config.html_static_path.append(str(Path(__file__).parent / "static"))
+
+
 def setup(app):
+    app.connect("builder-inited", add_static_files)
+    app.add_css_file("book.css")
     app.add_node(exercise_index)
     app.connect("config-inited", choose_edition)
     app.add_directive("exercise-index", ExerciseIndex)

@@ -2,8 +2,8 @@
 
 For each notebook, a copy is prepared for slides and exported with nbconvert's reveal.js exporter:
 
-- a ``#`` or ``##`` heading starts a slide, a ``###`` heading a sub-slide (below it), and a code
-  cell that draws a figure gets a sub-slide of its own;
+- a cell with a ``#`` or ``##`` heading starts a slide, one with a ``###`` heading a sub-slide
+  (below it), and a code cell that draws a figure gets a sub-slide of its own;
 - exercise solutions are left out (as in the student edition), and so are cells the website
   hides or removes (``remove-cell``, ``hide-cell``: the macro and install cells); cells tagged
   ``hide-input`` or ``remove-input`` show their output only;
@@ -161,10 +161,9 @@ def prepare(notebook, strip) -> nbformat.NotebookNode:
         slide = "-"
         if cell.cell_type == "markdown":
             cell.source = plain_markdown(cell.source)
-            heading = re.match(r"^(#+) ", cell.source.lstrip())
-            if heading and len(heading.group(1)) <= 2:
+            if re.search(r"^#{1,2} ", cell.source, re.M):
                 slide = "slide"
-            elif heading:
+            elif re.search(r"^#{3,} ", cell.source, re.M):
                 slide = "subslide"
         elif cell.cell_type == "code":
             if tags & DROP_INPUT:
@@ -244,6 +243,7 @@ def export(notebooks: list[Path], output: Path) -> list[Path]:
             require_js_url="vendor/require.js",
             jquery_url="vendor/jquery.min.js",
             reveal_scroll=True,
+            reveal_theme="white",  # its fonts ship with reveal.js (the "simple" theme loads web fonts)
         )
         for path in notebooks:
             notebook = prepare(nbformat.read(path, as_version=4), strip)
