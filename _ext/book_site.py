@@ -115,6 +115,10 @@ def fill_exercise_index(app, doctree, fromdocname):
             title = app.env.titles[docname].astext() if docname in app.env.titles else docname
             content += [nodes.rubric("", title), section]
         placeholder.replace_self(content)
+        if any(True for item in content for _ in item.findall(nodes.math)):
+            # the titles carry formulas: have MathJax loaded on this page, as Sphinx decides that
+            # from the document as it was read, before the index was filled in
+            app.env.get_domain("math").data["has_equations"][fromdocname] = True
 
 
 def choose_edition(app, config):
