@@ -10,6 +10,8 @@
 - One repository URL, the one of ``_config.yml``, for the footer's errata link and the MyST
   substitutions ``{{ repository }}``, ``{{ issues }}`` and ``{{ new_issue }}``.
 - The site's MathJax macros, also defined in the LaTeX preamble, so the PDF has them too.
+- In the PDF, front and back matter are unnumbered chapters and Chapter 1 is chapter 1, so section
+  numbers agree with the theorem and figure numbers, which count the numbered parts only.
 - ``static/book.css``: long inline code in prose wraps, so prose fits a phone's screen.
 - A default colour mode, so the theme's script does not report an empty mode on every page.
 - Each inline script once: the live-code extension registers its configuration script twice,
@@ -178,6 +180,33 @@ def _footer_links(config) -> None:
     config.html_theme_options = options
 
 
+def _latex(text: str) -> nodes.raw:
+    return nodes.raw("", text, format="latex")
+
+
+def number_latex_chapters(app, doctree, docname):
+    """Unnumbered front and back matter in the PDF; the book's chapters numbered from 1."""
+    if app.builder.name != "latex":
+        return
+    starts = list(doctree.findall(addnodes.start_of_file))
+    order = [node["docname"] for node in starts]
+    chapters = [name for name in order if name.startswith("chapters/")]
+    if not chapters:
+        return
+    after = order.index(chapters[-1]) + 1
+    back_matter = order[after] if after < len(order) else None
+    for node in starts:
+        if node["docname"] == chapters[0]:
+            node.insert(
+                0, _latex(r"\setcounter{secnumdepth}{\booksecnumdepth}\setcounter{chapter}{0}")
+            )
+        elif node["docname"] == back_matter:
+            node.insert(0, _latex(r"\setcounter{secnumdepth}{-1}"))
+    doctree.insert(
+        0, _latex(r"\edef\booksecnumdepth{\arabic{secnumdepth}}\setcounter{secnumdepth}{-1}")
+    )
+
+
 def fix_page_context(app, pagename, templatename, context, doctree):
     context["default_mode"] = "light"
     seen, unique = set(), []
@@ -216,6 +245,7 @@ def setup(app):
     app.connect("config-inited", choose_edition)
     app.add_directive("exercise-index", ExerciseIndex)
     app.connect("doctree-resolved", fill_exercise_index)
+    app.connect("doctree-resolved", number_latex_chapters)
     app.connect("html-page-context", fix_page_context, priority=900)
     # before sphinx-external-toc's handler (priority 500), which keeps an index.html that exists
     app.connect("build-finished", write_root_redirect, priority=400)
