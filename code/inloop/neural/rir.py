@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._checks import check_array, check_indices, check_real, check_same_length
+from .._random import as_generator
 
 PREDICTION_SLACK = 1e-12
 """Round-off allowed above ``1 - delta`` in a prediction (the scaled sigmoid can round up to it)."""
@@ -55,15 +56,6 @@ def rejection_probability(predictions, delta: float) -> np.ndarray:
     delta = check_delta(delta)
     predictions = check_array(predictions, "predictions", ndim=1)
     return check_predictions(predictions, delta, predictions.shape[0]) + delta
-
-
-def as_generator(seed) -> np.random.Generator:
-    """Return ``seed`` if it is a NumPy ``Generator``, else ``numpy.random.default_rng(seed)``."""
-    if isinstance(seed, np.random.Generator):
-        return seed
-    if seed is None or isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
-        return np.random.default_rng(seed)
-    raise ValueError(f"seed must be an int, None or a numpy.random.Generator; got {seed!r}.")
 
 
 @dataclass(frozen=True)
@@ -246,6 +238,25 @@ def rir_constants(delta: float) -> RIRConstants:
     return RIRConstants(
         delta=delta, epsilon=1.0 / delta, norm_constant=1.0 / delta, gradient_bound=1.0 - delta
     )
+
+
+def rir_sensitivity(delta: float) -> float:
+    """The sharp :math:`\\chi^2` sensitivity of RIR in the induced norm, :math:`\\varepsilon = 1/\\delta^2`.
+
+    The supremum of :math:`\\chi^2(\\mathcal D(f'), \\mathcal D(f))/\\lVert f'-f\\rVert_f^2` over base distributions and
+    predictors with values in :math:`[0, 1-\\delta]` (:mod:`inloop.neural.rir_sensitivity` has the proof and the
+    extremal pair). It equals the earlier :math:`C\\varepsilon` (:func:`rir_sensitivity_2023`): the smaller
+    constant stated by Khorsandi et al. (2025, Theorem 8) does not hold under this definition
+    (:func:`~inloop.neural.rir_sensitivity.rir_sensitivity_claimed_2025`).
+    """
+    delta = check_delta(delta)
+    return 1.0 / delta**2
+
+
+def rir_sensitivity_2023(delta: float) -> float:
+    """The earlier constant :math:`C\\varepsilon = 1/\\delta^2` of the resample-if-rejected shift (Mofakhami et al., 2023); it is sharp (:func:`rir_sensitivity`)."""
+    delta = check_delta(delta)
+    return 1.0 / delta**2
 
 
 def chi_square(p, q) -> float:

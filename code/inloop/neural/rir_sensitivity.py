@@ -27,7 +27,7 @@ import numpy as np
 
 from .._checks import check_array, check_choice, check_positive_int, check_real
 from .._random import as_generator
-from .rir import check_delta, check_predictions
+from .rir import check_delta, check_predictions, rir_sensitivity
 
 __all__ = [
     "DIRECTIONS",
@@ -217,7 +217,7 @@ def rir_sharp_sensitivity(delta: float, norm: str = "induced") -> float:
     """
     delta = check_delta(delta)
     norm = check_choice(norm, "norm", NORMS)
-    return 1.0 / delta if norm == "base" else 1.0 / delta**2
+    return 1.0 / delta if norm == "base" else rir_sensitivity(delta)
 
 
 def rir_sensitivity_claimed_2025(delta: float) -> float:
