@@ -49,7 +49,7 @@ class ARMSettings(Settings):
         low_open=True,
         doc="lambda of the pricing instance on which RRM converges (above every own-price effect)",
     )
-    credit_rows: int = setting(2000, minimum=0, doc="borrowers subsampled (0: all of them)")
+    credit_rows: int = setting(0, minimum=0, doc="borrowers subsampled (0: all of them)")
     credit_delta: float = setting(
         0.55,
         low=0.0,
@@ -60,13 +60,12 @@ class ARMSettings(Settings):
     )
     credit_width: int = setting(8, minimum=1, doc="hidden width of the network")
     credit_rounds: int = setting(10, minimum=3, doc="ARM rounds per run")
-    credit_repetitions: int = setting(5, minimum=2, doc="runs per rule (common random numbers)")
-    credit_max_iter: int = setting(80, minimum=1, doc="L-BFGS iteration cap per round")
+    credit_repetitions: int = setting(3, minimum=2, doc="runs per rule (common random numbers)")
+    credit_max_iter: int = setting(2000, minimum=1, doc="L-BFGS iteration cap per round")
     credit_seed: int = setting(0, doc="seed of the subsample and of the initial network")
     credit_run_seed: int = setting(1000, doc="run r draws its RIR samples with seed run_seed + r")
 
     PAPER: ClassVar[dict] = {
-        "credit_rows": 0,
         "credit_rounds": 50,
         "credit_repetitions": 500,
         "credit_max_iter": 5000,
