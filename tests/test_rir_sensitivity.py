@@ -13,6 +13,7 @@ from inloop.neural.rir_sensitivity import (
     rir_sensitivity_claimed_2025,
     rir_sensitivity_ratio,
     rir_sharp_sensitivity,
+    rir_strategic_sensitivity_ratio,
 )
 
 DELTAS = (0.1, 0.4, 0.55, 0.7, 0.9)
@@ -85,3 +86,36 @@ def test_claimed_constant_is_below_the_sharp_one_everywhere():
 def test_bad_input_is_rejected(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+@pytest.mark.parametrize("norm", NORMS)
+def test_strategic_redraws_obey_the_same_sharp_constant(norm):
+    rng = np.random.default_rng(3)
+    delta = 0.55
+    limit = rir_sharp_sensitivity(delta, norm)
+    for _ in range(300):
+        shape = (int(rng.integers(2, 12)), int(rng.integers(1, 6)))
+        old = rng.uniform(0.0, 1.0 - delta, shape) * (rng.uniform(size=shape) < 0.5)
+        new = np.clip(old + rng.normal(0.0, 0.1, shape), 0.0, 1.0 - delta)
+        if np.allclose(old, new):
+            continue
+        ratio = rir_strategic_sensitivity_ratio(
+            old,
+            new,
+            delta,
+            rng.dirichlet(np.ones(shape[0])),
+            rng.dirichlet(np.ones(shape[1])),
+            norm=norm,
+        )
+        assert 0.0 < ratio <= limit
+    f, f_new = rir_extremal_pair(delta, 1000, 2, 1e-4)
+    single_column = rir_strategic_sensitivity_ratio(f[:, None], f_new[:, None], delta, norm=norm)
+    assert single_column == pytest.approx(
+        rir_sensitivity_ratio(f, f_new, delta, norm=norm), rel=1e-12
+    )
+    # The extremal pair placed in one column of a wider grid keeps its ratio in the limit.
+    grid, grid_new = np.zeros((1000, 3)), np.zeros((1000, 3))
+    grid[:, 1], grid_new[:, 1] = f, f_new
+    assert rir_strategic_sensitivity_ratio(grid, grid_new, delta, norm=norm) > 0.98 * limit
+    with pytest.raises(ValueError, match="share a shape"):
+        rir_strategic_sensitivity_ratio(grid, grid_new[:, :2], delta)

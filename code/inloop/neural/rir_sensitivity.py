@@ -39,6 +39,7 @@ __all__ = [
     "rir_sensitivity_claimed_2025",
     "rir_sensitivity_ratio",
     "rir_sharp_sensitivity",
+    "rir_strategic_sensitivity_ratio",
 ]
 
 NORMS = ("induced", "induced_new", "base")
@@ -124,6 +125,61 @@ def rir_sensitivity_ratio(
     reference = ratio_old if direction == "forward" else ratio_new
     chi_square = float(weights @ ((ratio_new - ratio_old) ** 2 / reference))
     return chi_square / squared_norm
+
+
+def rir_strategic_sensitivity_ratio(
+    predictions,
+    new_predictions,
+    delta: float,
+    strategic_base=None,
+    other_base=None,
+    *,
+    norm: str = "induced",
+    direction: str = "forward",
+) -> float:
+    """The sensitivity ratio when only the strategic features are redrawn (the credit experiment).
+
+    The support is a grid of strategic values :math:`s` (rows) and other values :math:`o` (columns),
+    independent under the base :math:`p = p_S \\otimes p_O`. A rejected point keeps :math:`o` and takes a
+    fresh :math:`s' \\sim p_S`, so :math:`w_f(s, o) = 1 - f(s, o) + \\E_{p_S} f(\\cdot, o)`, and equation (3) holds
+    conditionally on :math:`o`; with a single column this is :func:`rir_sensitivity_ratio`.
+
+    Parameters
+    ----------
+    predictions, new_predictions : array_like, shape (n_strategic, n_other)
+        :math:`f` and :math:`f'` on the grid, in :math:`[0, 1-\\delta]`.
+    delta : float
+        The RIR offset.
+    strategic_base, other_base : array_like, optional
+        Masses of :math:`p_S` (length n_strategic) and :math:`p_O` (length n_other); uniform by default.
+    norm, direction : str
+        As in :func:`rir_sensitivity_ratio`.
+
+    Returns
+    -------
+    float
+    """
+    norm = check_choice(norm, "norm", NORMS)
+    direction = check_choice(direction, "direction", DIRECTIONS)
+    delta = check_delta(delta)
+    old = check_array(predictions, "predictions", ndim=2)
+    new = check_array(new_predictions, "new_predictions", ndim=2)
+    if new.shape != old.shape:
+        raise ValueError(f"the two predictors must share a shape, got {old.shape} and {new.shape}.")
+    for values in (old, new):
+        check_predictions(values.ravel(), delta, values.size)
+    strategic = _base_weights(strategic_base, old.shape[0])
+    other = _base_weights(other_base, old.shape[1])
+    mass = np.outer(strategic, other)
+    ratio_old = 1.0 - old + strategic @ old
+    ratio_new = 1.0 - new + strategic @ new
+    change = new - old
+    weight = {"induced": ratio_old, "induced_new": ratio_new, "base": np.ones_like(ratio_old)}[norm]
+    squared_norm = float(np.sum(mass * weight * change**2))
+    if squared_norm <= 0.0:
+        raise ValueError("the two predictors must differ somewhere on the support.")
+    reference = ratio_old if direction == "forward" else ratio_new
+    return float(np.sum(mass * (ratio_new - ratio_old) ** 2 / reference)) / squared_norm
 
 
 def rir_extremal_pair(
