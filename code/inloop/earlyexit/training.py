@@ -76,7 +76,7 @@ def train_multi_exit(
     ----------
     model : MultiExitNet
         The network, trained in place and left on the CPU in evaluation mode.
-    images : array of shape (n, *model.input_shape)
+    images : array of shape (n, c, h, w), the model's input shape
         Training inputs.
     labels : int array of shape (n,)
         Training labels.
@@ -133,7 +133,7 @@ def exit_logits(
     ----------
     model : MultiExitNet
         A network with ``E`` exits and ``K`` classes.
-    images : array of shape (n, *model.input_shape)
+    images : array of shape (n, c, h, w), the model's input shape
         Inputs.
     batch_size : int
         Images per forward pass.

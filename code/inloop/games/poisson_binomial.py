@@ -185,7 +185,7 @@ def pivotal_probability(
     coop_probs : array_like, shape ``(..., n)``
         Cooperation probability of every agent (a batch of forecasts on the leading axes).
     thresholds : array_like of int, shape ``(n,)``
-        :math:`T_i`, e.g. :meth:`CollectiveRiskDilemma.thresholds`.
+        :math:`T_i`, e.g. :meth:`~inloop.games.crd.CollectiveRiskDilemma.thresholds`.
 
     Returns
     -------

@@ -29,6 +29,7 @@ from .network import Network, disjoint_union
 
 __all__ = [
     "ActionForecastProblem",
+    "ForecastObjective",
     "RRMOutcome",
     "fraction_with_interval",
     "random_initial_forecasts",

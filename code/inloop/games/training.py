@@ -42,6 +42,7 @@ __all__ = [
     "TrainingResult",
     "evaluate",
     "pareto_front",
+    "min_norm_weight",
     "train_min_norm",
     "train_predictor",
 ]
@@ -380,7 +381,7 @@ def train_min_norm(
 
     At each step the gradients :math:`g_W` of :math:`-\\widetilde W/(e r)` and :math:`g_A` of the
     cross-entropy are computed per member, and Adam follows :math:`s g_W + (1 - s) g_A` with
-    :math:`s` from :func:`min_norm_weight`: the common descent direction of smallest norm, as in the
+    :math:`s` from :func:`~inloop.games.training.min_norm_weight`: the common descent direction of smallest norm, as in the
     multi-task loss of Góis et al. (2025). Parameters as in :func:`train_predictor`, without
     welfare weights; the result's ``welfare_weights`` hold :math:`s` averaged over the steps.
     """

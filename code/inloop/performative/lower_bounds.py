@@ -1,7 +1,7 @@
 """Exact instances behind the lower bounds of Chapter 3 (Khorsandi et al., 2025).
 
 Every instance here has closed-form expectations, so RRM and every ARM can be run *exactly* with
-:func:`~inloop.performative.arm.affine_risk_minimization`, and the measured distances compared with
+:func:`~inloop.performative.rrm.affine_risk_minimization`, and the measured distances compared with
 the bounds of :mod:`inloop.performative.bounds` to machine precision.
 
 ``GaussianQuadraticInstance``
