@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
-from inloop.performative.arm import affine_risk_minimization
+from inloop.performative import affine_risk_minimization
 from inloop.performative.pricing import synthetic_pricing_game
 
 
@@ -17,12 +17,12 @@ def _pricing_case(rule, runs: int = 200, steps: int = 40) -> dict:
     game = synthetic_pricing_game(seed=0, noise=0.0)
     start = game.initial_prices(runs)
     begin = time.perf_counter()
-    batched = affine_risk_minimization(game, start, steps, weights=rule, evaluate=False).thetas
+    batched = affine_risk_minimization(game, start, steps, weights=rule, seed=0).thetas
     method_seconds = time.perf_counter() - begin
     begin = time.perf_counter()
     looped = np.stack(
         [
-            affine_risk_minimization(game, start[run], steps, weights=rule, evaluate=False).thetas
+            affine_risk_minimization(game, start[run], steps, weights=rule, seed=0).thetas
             for run in range(runs)
         ],
         axis=1,

@@ -31,14 +31,20 @@ def cases():
     rows = []
     for eps, tol in ((1.0, 1e-7), (100.0, 1e-7), (100.0, 1e-12)):
         exact, exact_seconds = _timed(
-            lambda: repeated_risk_minimization(
-                StrategicCredit(credit, eps, solver=partial(newton, tol=tol)), np.zeros(11), 25
+            partial(
+                repeated_risk_minimization,
+                StrategicCredit(credit, eps, solver=partial(newton, tol=tol)),
+                np.zeros(11),
+                25,
             )
         )
         solver = partial(gradient_descent, tol=1e-7, max_iter=1_000_000)
         plain, plain_seconds = _timed(
-            lambda: repeated_risk_minimization(
-                StrategicCredit(credit, eps, solver=solver), np.zeros(11), 25
+            partial(
+                repeated_risk_minimization,
+                StrategicCredit(credit, eps, solver=solver),
+                np.zeros(11),
+                25,
             )
         )
         rows.append(

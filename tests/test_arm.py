@@ -3,19 +3,19 @@
 import numpy as np
 import pytest
 from inloop.data import credit
-from inloop.performative import StrategicCredit, repeated_risk_minimization
-from inloop.performative.arm import (
+from inloop.performative import (
     MixtureObjective,
+    QuadraticObjective,
+    StrategicCredit,
     affine_risk_minimization,
+    bidiagonal_instance,
     check_affine_weights,
     mixture_weights,
-    proximal_risk_minimization,
-)
-from inloop.performative.lower_bounds import (
-    QuadraticObjective,
-    bidiagonal_instance,
     perdomo_tight_instance,
+    proximal_risk_minimization,
+    repeated_risk_minimization,
 )
+from inloop.performative.protocol import ExactProblem
 
 
 @pytest.mark.parametrize(
@@ -117,11 +117,9 @@ def test_rrm_is_the_special_case_tau_one(strategic):
 def test_every_arm_keeps_and_finds_the_stable_point(strategic):
     stable = strategic.stable_point()
     for rule in (2, 4, "all", (1.5, -0.5)):
-        stays = affine_risk_minimization(strategic, stable, 3, rule, evaluate=False)
+        stays = affine_risk_minimization(strategic, stable, 3, rule)
         assert np.max(stays.distances_to(stable)) < 1e-8, rule
-        found = affine_risk_minimization(
-            strategic, np.zeros(strategic.n_features), 30, rule, evaluate=False
-        )
+        found = affine_risk_minimization(strategic, np.zeros(strategic.n_features), 30, rule)
         distances = found.distances_to(stable)
         if rule == "all":  # the oldest snapshots keep weight 1/t: slow, sublinear convergence
             assert distances[-1] < 0.5 * distances[10] and distances[-1] < 0.01
@@ -133,10 +131,16 @@ def test_history_is_kept_by_reference_not_copied():
     instance = bidiagonal_instance(1.0, 1.0, 2.0, horizon=3)
     built = []
 
-    class Recording:
-        def risk(self, deployed):
-            built.append(instance.risk(deployed))
+    class Recording(ExactProblem):
+        def induced_objective(self, deployed, rng=None):
+            built.append(instance.induced_objective(deployed))
             return built[-1]
+
+        def performative_risk(self, theta, objective=None):
+            return instance.performative_risk(theta)
+
+        def solve(self, objective, theta0):
+            return instance.solve(objective, theta0)
 
         def mix(self, objectives, weights):
             assert all(any(objective is seen for seen in built) for objective in objectives)
@@ -150,58 +154,79 @@ def test_history_is_kept_by_reference_not_copied():
 def resampled():
     torch = pytest.importorskip("torch")
     torch.set_num_threads(1)
-    from inloop.neural.network import ScaledSigmoidNetwork
-    from inloop.neural.rir import ResampleIfRejected
-    from inloop.performative.arm import ResampledNetworkProblem
+    from inloop.neural import NeuralRIRProblem, ResampleIfRejected, ScaledSigmoidNetwork
 
     rng = np.random.default_rng(0)
     features = np.column_stack([rng.standard_normal((300, 3)), np.ones(300)])
     labels = (features[:, 0] + 0.5 * rng.standard_normal(300) > 0).astype(float)
     shift = ResampleIfRejected(features, labels, 0.55, strategic=(0, 1))
-    network = ScaledSigmoidNetwork(4, 3, 0.55, seed=0)
-    return ResampledNetworkProblem(shift, network, seed=1, max_iter=20), network.flat()
+    problem = NeuralRIRProblem(shift, width=3, solver_options={"max_iter": 20})
+    return problem, ScaledSigmoidNetwork(4, 3, 0.55, seed=0).flat()
 
 
-def test_resampled_problem_keeps_donor_indices_only(resampled):
+def test_rir_sample_objective_keeps_donor_indices_only(resampled):
     problem, theta0 = resampled
-    run = affine_risk_minimization(problem, theta0, 3, weights=2, evaluate=False)
-    assert len(problem.history) == 3
-    assert all(donors.dtype.kind == "i" and donors.shape == (300,) for donors in problem.history)
-    features, targets = problem.rows(problem.history[0])
+    objective = problem.induced_objective(theta0, np.random.default_rng(1))
+    (donors,) = objective.samples
+    assert donors.dtype.kind == "i" and donors.shape == (300,)
+    features, targets, row_weights = objective.rows()
     base = problem.shift.features
     np.testing.assert_array_equal(features[:, 2:], base[:, 2:])  # non-strategic columns untouched
-    np.testing.assert_array_equal(features[:, :2], base[problem.history[0]][:, :2])
+    np.testing.assert_array_equal(features[:, :2], base[donors][:, :2])
     np.testing.assert_allclose(targets, 0.45 * problem.shift.labels)
+    np.testing.assert_allclose(row_weights, 1 / 300)
+    mixture = problem.mix([objective, objective], [0.25, 0.75])
+    assert mixture.value(theta0) == pytest.approx(objective.value(theta0), rel=1e-12)
+
+
+def test_rir_sample_objective_gradient_matches_finite_differences(resampled):
+    problem, theta0 = resampled
+    objective = problem.induced_objective(theta0, np.random.default_rng(1))
+    direction = np.random.default_rng(2).standard_normal(theta0.size)
+    step = 1e-6
+    numeric = (
+        objective.value(theta0 + step * direction) - objective.value(theta0 - step * direction)
+    ) / (2 * step)
+    assert objective.gradient(theta0) @ direction == pytest.approx(numeric, rel=1e-5)
+
+
+def test_loss_shifts_are_measured_in_expectation(resampled):
+    problem, theta0 = resampled
+    run = affine_risk_minimization(problem, theta0, 3, weights=2, seed=1)
     shifts = problem.loss_shifts(run.thetas)
-    assert shifts.shape == (3,) and np.all(shifts >= 0) and np.all(np.isfinite(shifts))
+    expected = [
+        abs(
+            problem.performative_risk(run.thetas[t])
+            - problem.decoupled_risk(run.thetas[t], run.thetas[t - 1])
+        )
+        for t in (1, 2, 3)
+    ]
+    np.testing.assert_allclose(shifts, expected, rtol=1e-12)
+    assert np.all(shifts > 0)
 
 
 def test_resampled_problem_validates(resampled):
     problem, theta0 = resampled
+    objective = problem.induced_objective(theta0, np.random.default_rng(1))
     with pytest.raises(ValueError, match="non-negative"):
-        problem.mix([np.arange(300), np.arange(300)], [1.5, -0.5])
-    with pytest.raises(ValueError, match="recorded samples"):
-        problem.loss_shifts(np.stack([theta0, theta0]))
+        problem.mix([objective, objective], [1.5, -0.5])
+    with pytest.raises(ValueError, match="pass a numpy Generator"):
+        problem.induced_objective(theta0)
 
 
-def test_resampled_rrm_is_reproducible(resampled):
+def test_resampled_rrm_is_reproducible_and_seeded(resampled):
     problem, theta0 = resampled
-    from inloop.performative.arm import ResampledNetworkProblem
-
-    first = affine_risk_minimization(problem, theta0, 2, evaluate=False).thetas
-    again = ResampledNetworkProblem(problem.shift, problem.network, seed=1, max_iter=20)
+    first = affine_risk_minimization(problem, theta0, 2, seed=1).thetas
     np.testing.assert_array_equal(
-        affine_risk_minimization(again, theta0, 2, evaluate=False).thetas, first
+        affine_risk_minimization(problem, theta0, 2, seed=1).thetas, first
     )
+    other = affine_risk_minimization(problem, theta0, 2, seed=2).thetas
+    assert np.max(np.abs(other - first)) > 1e-6
 
 
 def test_resampled_tau_one_matches_chapter_two_rrm(resampled):
-    """With one snapshot, the ARM adapter draws the same samples and solves the same problems as Chapter 2's RRM."""
-    from inloop.neural import NeuralRIRProblem
-
+    """With one snapshot, the ARM draws the same samples and solves the same problems as Chapter 2's RRM."""
     problem, theta0 = resampled
-    options = dict(tol=problem.tol, max_iter=problem.max_iter)
-    reference = NeuralRIRProblem(problem.shift, width=3, seed=1, solver_options=options)
-    expected = repeated_risk_minimization(reference, theta0, 2).thetas
-    arm = affine_risk_minimization(problem, theta0, 2, weights=1, evaluate=False).thetas
-    np.testing.assert_allclose(arm, expected, rtol=1e-7, atol=1e-9)
+    expected = repeated_risk_minimization(problem, theta0, 2, seed=1).thetas
+    arm = affine_risk_minimization(problem, theta0, 2, weights=1, seed=1).thetas
+    np.testing.assert_array_equal(arm, expected)

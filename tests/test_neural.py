@@ -9,9 +9,10 @@ from inloop.neural import (
     ResampleIfRejected,
     ScaledSigmoidNetwork,
     accuracy,
+    amplitude,
     check_row_probabilities,
     chi_square,
-    closed_form_scales,
+    closed_form_amplitudes,
     counterexample_rrm,
     fit_adam,
     fit_lbfgs,
@@ -262,15 +263,18 @@ def test_neural_rrm_converges_on_a_small_instance():
 def test_counterexample_cycles_for_every_epsilon():
     for epsilon in (1e-3, 0.1, 10.0):
         run = counterexample_rrm(np.arctanh(0.5), epsilon, 6)
-        np.testing.assert_allclose(run.scales, closed_form_scales(2.5, 6), atol=1e-6)
+        np.testing.assert_allclose(
+            amplitude(run.thetas[:, 0]), closed_form_amplitudes(2.5, 6), atol=1e-6
+        )
         thetas = np.linspace(-3, 3, 101)
         moves = np.abs(np.diff(location(thetas, epsilon)))
         assert np.all(moves <= epsilon * np.diff(thetas) + 1e-15)
 
 
-def test_row_probability_checker_catches_mistakes():
+def test_row_probability_checker_catches_mistakes(capsys):
     right = lambda p, d: (1 - p - d + np.mean(p + d)) / len(p)  # noqa: E731
-    assert "correct" in check_row_probabilities(right)
+    check_row_probabilities(right)
+    assert "Correct:" in capsys.readouterr().out
     with pytest.raises(AssertionError, match="redrawn"):
         check_row_probabilities(lambda p, d: (1 - p - d) / np.sum(1 - p - d))
     with pytest.raises(AssertionError):

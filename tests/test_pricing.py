@@ -2,8 +2,8 @@
 
 import numpy as np
 import pytest
-from inloop.performative.arm import affine_risk_minimization
-from inloop.performative.pricing import DemandSnapshot, PricingGame, synthetic_pricing_game
+from inloop.performative import affine_risk_minimization
+from inloop.performative.pricing import DemandObjective, PricingGame, synthetic_pricing_game
 
 
 @pytest.fixture()
@@ -25,8 +25,8 @@ def test_stable_point_is_a_fixed_point_of_the_exact_rrm_map(game):
         game.expected_demand(stable) / game.regularization, stable, rtol=1e-12
     )
     noiseless = synthetic_pricing_game(seed=0, noise=0.0)
-    snapshot = noiseless.risk(stable[None, :])
-    np.testing.assert_allclose(noiseless.solver(snapshot).theta[0], stable, rtol=1e-12)
+    objective = noiseless.induced_objective(stable[None, :], np.random.default_rng(0))
+    np.testing.assert_allclose(noiseless.solve(objective).theta[0], stable, rtol=1e-12)
 
 
 def test_linearised_rates(game):
@@ -39,13 +39,16 @@ def test_linearised_rates(game):
 
 def test_sample_means_have_the_right_spread(game):
     prices = np.zeros((4000, 22))
-    snapshot = game.risk(prices)
+    snapshot = game.induced_objective(prices, np.random.default_rng(0))
     spread = (snapshot.mean_demand - game.base.ravel()).std()
     assert spread == pytest.approx(game.noise / np.sqrt(game.samples), rel=0.02)
 
 
 def test_mix_and_revenue(game):
-    first, second = DemandSnapshot(np.ones((3, 22))), DemandSnapshot(3 * np.ones((3, 22)))
+    first, second = (
+        DemandObjective(np.ones((3, 22)), 70.0),
+        DemandObjective(3 * np.ones((3, 22)), 70.0),
+    )
     np.testing.assert_allclose(game.mix([first, second], [1.5, -0.5]).mean_demand, 0.0)
     prices = np.random.default_rng(0).uniform(-1, 1, (5, 22))
     revenue = game.revenue(prices)
@@ -56,14 +59,14 @@ def test_mix_and_revenue(game):
 
 
 def test_rrm_oscillates_and_two_snapshots_converge(game):
-    theta0 = game.initial_prices(50)
+    theta0 = game.initial_prices(50, seed=0)
     stable = game.stable_point
-    rrm = affine_risk_minimization(game, theta0, 40, 1)
+    rrm = affine_risk_minimization(game, theta0, 40, 1, seed=1)
     assert np.all(np.abs(rrm.thetas[-1]).max(axis=1) == game.price_bound), (
         "RRM should end at the price bounds"
     )
     assert rrm.step_lengths[-10:].min() > 100.0
-    arm2 = affine_risk_minimization(game, theta0, 40, 2)
+    arm2 = affine_risk_minimization(game, theta0, 40, 2, seed=1)
     assert np.median(arm2.distances_to(stable)[-1]) < 1.0
     assert np.median(arm2.step_lengths[-10:]) < 1.0
 
@@ -91,3 +94,15 @@ def test_validation(change, message):
 def test_prices_must_match_the_game(game):
     with pytest.raises(ValueError, match="22 entries"):
         game.revenue(np.zeros(5))
+
+
+def test_rules_run_with_the_same_seed_see_the_same_noise(game):
+    theta0 = game.initial_prices(3, seed=0)
+    noiseless = synthetic_pricing_game(seed=0, noise=0.0)
+    first = affine_risk_minimization(game, theta0, 1, 1, seed=7).thetas[1]
+    second = affine_risk_minimization(game, theta0, 1, 4, seed=7).thetas[1]
+    np.testing.assert_array_equal(first, second)  # one snapshot: identical draws, identical prices
+    exact = affine_risk_minimization(noiseless, theta0, 1, 1, seed=7).thetas[1]
+    assert np.max(np.abs(first - exact)) > 1e-3  # ... and the draws are really noisy
+    with pytest.raises(ValueError, match="pass a numpy Generator"):
+        game.induced_objective(theta0)

@@ -18,14 +18,14 @@ from __future__ import annotations
 import contextlib
 import numbers
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Union
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 if TYPE_CHECKING:
     import torch
 
-SeedLike = Union[int, np.integer, np.random.Generator, None]
+SeedLike = int | np.integer | np.random.Generator | None
 """What a ``seed`` argument accepts: an int, ``None`` (fresh entropy) or a NumPy generator."""
 
 
@@ -71,7 +71,9 @@ def torch_generator(
         generator.seed()
         return generator
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise ValueError(f"seed must be a non-negative int, None or a torch.Generator; got {seed!r}.")
+        raise ValueError(
+            f"seed must be a non-negative int, None or a torch.Generator; got {seed!r}."
+        )
     return generator.manual_seed(int(seed))
 
 

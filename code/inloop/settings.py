@@ -139,5 +139,7 @@ class Settings:
         rows = []
         for field in dataclasses.fields(self):  # type: ignore[arg-type]
             doc = field.metadata.get("doc", "")
-            rows.append(f"{field.name} = {getattr(self, field.name)!r}" + (f"  # {doc}" if doc else ""))
+            rows.append(
+                f"{field.name} = {getattr(self, field.name)!r}" + (f"  # {doc}" if doc else "")
+            )
         return "\n".join(rows)

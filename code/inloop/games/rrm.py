@@ -14,52 +14,56 @@ flat :math:`\\theta`, so the book's RRM driver
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from types import SimpleNamespace
+from dataclasses import dataclass
 
 import numpy as np
 
 from .._checks import check_positive_int, check_real
+from ..performative.protocol import ExactProblem
 from ..performative.rrm import repeated_risk_minimization
+from ..performative.solvers import SolverResult
 from .agents import respond
 from .crd import CollectiveRiskDilemma
 from .network import Network, disjoint_union
 
 
+class ForecastObjective:
+    """The misclassification :math:`\\theta \\mapsto \\tfrac1n\\sum_i |y_i - \\theta_i|` on fixed induced actions ``actions`` (runs, n)."""
+
+    def __init__(self, actions: np.ndarray) -> None:
+        self.actions = actions
+
+    def value(self, theta) -> float:
+        """Mean absolute error of the forecasts ``theta`` (flat or (runs, n)) on the actions."""
+        forecasts = np.asarray(theta, dtype=np.float64).reshape(self.actions.shape)
+        return float(np.abs(self.actions - forecasts).mean())
+
+    def minimizer(self) -> np.ndarray:
+        """The loss is minimised (at 0) by forecasting the actions themselves."""
+        return self.actions.ravel()
+
+
 @dataclass(frozen=True)
-class ActionForecastProblem:
+class ActionForecastProblem(ExactProblem):
     """RRM problem: ``runs`` independent forecasts for the agents of ``network``, flattened into one vector."""
 
     game: CollectiveRiskDilemma
     network: Network
     runs: int
     alpha: float = 0.8
-    _memo: dict = field(default_factory=dict, repr=False, compare=False)
 
     def induced_actions(self, theta) -> np.ndarray:
-        """Actions :math:`y(\\theta)` induced by deploying the forecasts, shape ``(runs, n)``.
-
-        The response is deterministic, so it is remembered for recent forecasts (the driver asks
-        for it twice: once to fit, once to report the performative risk).
-        """
+        """Actions :math:`y(\\theta)` induced by deploying the forecasts (full trust), shape ``(runs, n)``."""
         forecasts = np.asarray(theta, dtype=np.float64).reshape(self.runs, self.network.size)
-        key = forecasts.tobytes()
-        if key not in self._memo:
-            if len(self._memo) > 128:
-                self._memo.clear()
-            self._memo[key] = respond(
-                self.game, self.network, forecasts, np.ones_like(forecasts), self.alpha
-            )
-        return self._memo[key]
+        return respond(self.game, self.network, forecasts, np.ones_like(forecasts), self.alpha)
 
-    def fit(self, deployed, warm_start=None):
-        """Risk minimiser on the data induced by ``deployed``: the induced actions themselves."""
-        return SimpleNamespace(theta=self.induced_actions(deployed).ravel())
+    def induced_objective(self, deployed, rng=None) -> ForecastObjective:
+        """The misclassification on the actions the deployed forecasts induce (deterministic)."""
+        return ForecastObjective(self.induced_actions(deployed))
 
-    def performative_risk(self, theta) -> float:
-        """Mean misclassification of the forecasts on the actions they induce (0 at a stable point)."""
-        forecasts = np.asarray(theta, dtype=np.float64).reshape(self.runs, self.network.size)
-        return float(np.abs(self.induced_actions(theta) - forecasts).mean())
+    def solve(self, objective: ForecastObjective, theta0) -> SolverResult:
+        """Risk minimiser on the induced data: the induced actions themselves (loss 0)."""
+        return SolverResult(objective.minimizer(), 0.0, 1, True)
 
 
 @dataclass(frozen=True)

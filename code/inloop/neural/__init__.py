@@ -10,7 +10,8 @@ The pieces, each usable on its own:
 - :func:`fit_lbfgs` (full-batch L-BFGS with a stated stopping rule) and :func:`fit_adam` (the
   published full-batch Adam), both for the squared loss with targets ``(1 - delta) * y`` and optional
   sample weights (for mixtures of past distributions).
-- :func:`neural_rrm`: RRM through :func:`inloop.performative.repeated_risk_minimization`, returning a
+- :class:`NeuralRIRProblem`: RIR with the network as a performative problem (RRM and ARM);
+  :func:`neural_rrm`: RRM through :func:`inloop.performative.repeated_risk_minimization`, returning a
   :class:`NeuralRRMHistory` (parameters, performative and decoupled risks, accuracies, solver reports).
 
 A typical run on the credit data::
@@ -23,9 +24,14 @@ A typical run on the credit data::
     history = neural_rrm(shift, rounds=30, width=8, seed=0)
 """
 
-from .counterexample import CounterexampleRun, closed_form_scales, counterexample_rrm
+from .counterexample import (
+    CounterexampleProblem,
+    amplitude,
+    closed_form_amplitudes,
+    counterexample_rrm,
+)
 from .exercises import check_row_probabilities
-from .network import ScaledSigmoidNetwork, initial_parameters, network_from_flat
+from .network import ScaledSigmoidNetwork, initial_parameters
 from .rir import (
     ResampleIfRejected,
     RIRConstants,
@@ -33,32 +39,37 @@ from .rir import (
     chi_square,
     rejection_probability,
     rir_constants,
+    rir_sensitivity,
+    rir_sensitivity_2023,
 )
-from .rrm import NeuralRIRProblem, NeuralRRMHistory, fit_base, neural_rrm
+from .rrm import NeuralRIRProblem, NeuralRRMHistory, RIRSampleObjective, fit_base, neural_rrm
 from .training import FitResult, accuracy, fit_adam, fit_lbfgs, recode_labels, squared_loss
 
 __all__ = [
-    "CounterexampleRun",
+    "CounterexampleProblem",
     "FitResult",
     "NeuralRIRProblem",
     "NeuralRRMHistory",
     "RIRConstants",
     "RIRSample",
+    "RIRSampleObjective",
     "ResampleIfRejected",
     "ScaledSigmoidNetwork",
     "accuracy",
     "check_row_probabilities",
     "chi_square",
-    "closed_form_scales",
+    "amplitude",
+    "closed_form_amplitudes",
     "counterexample_rrm",
     "fit_adam",
     "fit_base",
     "fit_lbfgs",
     "initial_parameters",
-    "network_from_flat",
     "neural_rrm",
     "recode_labels",
     "rejection_probability",
     "rir_constants",
+    "rir_sensitivity",
+    "rir_sensitivity_2023",
     "squared_loss",
 ]

@@ -1,6 +1,6 @@
 """A scalar instance where small sensitivity in *parameter* space does not make RRM converge.
 
-The model is :math:`f_\\theta(x) = x\\,a(\\theta)/\\varepsilon` with :math:`a(\\theta) = \\tanh\\theta + 2 \\in (1, 3)`;
+The model is :math:`f_\\theta(x) = x\\,a(\\theta)/\\varepsilon` with :math:`a(\\theta) = \\tanh\\theta + 2 \\in (1, 3)` (the *amplitude*);
 deploying :math:`\\theta` moves the data to the point :math:`x = \\varepsilon\\,a(\\theta)`, and the loss is
 quadratic in the prediction, :math:`\\ell(\\hat y) = \\tfrac12 (\\hat y - c)^2` (the published code uses
 :math:`c = 15/4`). Then
@@ -16,30 +16,31 @@ a map that does not involve :math:`\\varepsilon` and is an involution: RRM cycle
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import scipy.optimize
 
 from .._checks import check_positive_int, check_real
+from ..performative.protocol import ExactProblem
+from ..performative.rrm import Trajectory, repeated_risk_minimization
+from ..performative.solvers import SolverResult
 
 TARGET = 15.0 / 4.0
 """The minimiser :math:`c` of the loss in the prediction, as in the published code."""
 
 
-def scale(theta) -> np.ndarray:
+def amplitude(theta) -> np.ndarray:
     """:math:`a(\\theta) = \\tanh\\theta + 2`."""
     return np.tanh(theta) + 2.0
 
 
 def location(theta, epsilon: float) -> np.ndarray:
     """Where deploying :math:`\\theta` puts the data: :math:`x(\\theta) = \\varepsilon\\,a(\\theta)` (equation 6)."""
-    return check_real(epsilon, "epsilon", low=0.0, low_open=True) * scale(theta)
+    return check_real(epsilon, "epsilon", low=0.0, low_open=True) * amplitude(theta)
 
 
 def prediction(theta, x, epsilon: float) -> np.ndarray:
     """:math:`f_\\theta(x) = x\\,a(\\theta)/\\varepsilon`."""
-    return np.asarray(x) * scale(theta) / check_real(epsilon, "epsilon", low=0.0, low_open=True)
+    return np.asarray(x) * amplitude(theta) / check_real(epsilon, "epsilon", low=0.0, low_open=True)
 
 
 def loss(predictions, target: float = TARGET) -> np.ndarray:
@@ -47,48 +48,62 @@ def loss(predictions, target: float = TARGET) -> np.ndarray:
     return 0.5 * (np.asarray(predictions) - target) ** 2
 
 
-def rrm_step(theta_deployed: float, epsilon: float, target: float = TARGET) -> float:
-    """One RRM round solved numerically: :math:`\\arg\\min_\\theta \\ell(f_\\theta(x(\\theta_t)))` (bounded scalar search)."""
-    x = location(theta_deployed, epsilon)
-    solution = scipy.optimize.minimize_scalar(
-        lambda theta: loss(prediction(theta, x, epsilon), target),
-        bounds=(-20.0, 20.0),
-        method="bounded",
-        options={"xatol": 1e-12},
-    )
-    return float(solution.x)
+class CounterexampleObjective:
+    """:math:`\\theta \\mapsto \\tfrac12(f_\\theta(x_t) - c)^2 = \\tfrac12(a(\\theta_t)\\,a(\\theta) - c)^2`, one RRM round's objective."""
+
+    def __init__(self, deployed_amplitude: float, target: float) -> None:
+        self.deployed_amplitude = float(deployed_amplitude)
+        self.target = float(target)
+
+    def value(self, theta) -> float:
+        theta = np.asarray(theta, dtype=float)
+        return float(np.sum(loss(self.deployed_amplitude * amplitude(theta), self.target)))
+
+    def gradient(self, theta) -> np.ndarray:
+        theta = np.asarray(theta, dtype=float)
+        residual = self.deployed_amplitude * amplitude(theta) - self.target
+        return residual * self.deployed_amplitude * (1.0 - np.tanh(theta) ** 2)
 
 
-@dataclass(frozen=True)
-class CounterexampleRun:
-    """RRM iterates :math:`\\theta_t`, their scales :math:`a_t` and performative risks :math:`\\ell(a_t^2)`."""
+class CounterexampleProblem(ExactProblem):
+    """The counterexample as a performative problem (parameters of shape (1,))."""
 
-    epsilon: float
-    thetas: np.ndarray
+    def __init__(self, epsilon: float, target: float = TARGET) -> None:
+        self.epsilon = check_real(epsilon, "epsilon", low=0.0, low_open=True)
+        self.target = check_real(target, "target", low=0.0, low_open=True)
 
-    @property
-    def scales(self) -> np.ndarray:
-        return scale(self.thetas)
+    def induced_objective(self, deployed, rng=None) -> CounterexampleObjective:
+        """On :math:`\\mathcal D(\\theta_t)` the data sit at :math:`x_t = \\varepsilon a(\\theta_t)`, so the prediction of :math:`\\theta` is :math:`a(\\theta_t)a(\\theta)`."""
+        x = location(np.asarray(deployed, dtype=float)[0], self.epsilon)
+        return CounterexampleObjective(float(x) / self.epsilon, self.target)
 
-    @property
-    def performative_risks(self) -> np.ndarray:
-        return loss(prediction(self.thetas, location(self.thetas, self.epsilon), self.epsilon))
+    def solve(self, objective, theta0) -> SolverResult:
+        """A bounded scalar search over :math:`\\theta \\in [-20, 20]` (equation 7 says where it lands)."""
+        solution = scipy.optimize.minimize_scalar(
+            lambda theta: objective.value(np.array([theta])),
+            bounds=(-20.0, 20.0),
+            method="bounded",
+            options={"xatol": 1e-12},
+        )
+        return SolverResult(
+            np.array([solution.x]), float(solution.fun), int(solution.nfev), bool(solution.success)
+        )
 
 
 def counterexample_rrm(
     theta0: float, epsilon: float, rounds: int, target: float = TARGET
-) -> CounterexampleRun:
-    """Run RRM on the counterexample, solving every round numerically (compare with equation 7)."""
+) -> Trajectory:
+    """Run RRM on the counterexample with the book's driver, every round solved numerically.
+
+    Returns a :class:`~inloop.performative.rrm.Trajectory` with parameters of shape (rounds + 1, 1);
+    compare ``amplitude(trajectory.thetas[:, 0])`` with :func:`closed_form_amplitudes`.
+    """
     theta0 = check_real(theta0, "theta0")
-    epsilon = check_real(epsilon, "epsilon", low=0.0, low_open=True)
     rounds = check_positive_int(rounds, "rounds")
-    thetas = [theta0]
-    for _ in range(rounds):
-        thetas.append(rrm_step(thetas[-1], epsilon, target))
-    return CounterexampleRun(epsilon, np.array(thetas))
+    return repeated_risk_minimization(CounterexampleProblem(epsilon, target), [theta0], rounds)
 
 
-def closed_form_scales(a0: float, rounds: int, target: float = TARGET) -> np.ndarray:
+def closed_form_amplitudes(a0: float, rounds: int, target: float = TARGET) -> np.ndarray:
     """Equation (7) iterated: :math:`a_0, c/a_0, a_0, \\dots`."""
     rounds = check_positive_int(rounds, "rounds")
     a0 = check_real(a0, "a0", low=0.0, low_open=True)

@@ -35,7 +35,7 @@ class ScaledSigmoidNetwork(torch.nn.Module):
         Seed of the initialisation (uniform in :math:`\\pm 1/\\sqrt{\\text{fan-in}}`, as PyTorch's default).
     """
 
-    def __init__(self, n_inputs: int = 11, width: int = 8, delta: float = 0.5, seed=0):
+    def __init__(self, n_inputs: int, width: int = 8, delta: float = 0.5, seed=0):
         super().__init__()
         self.n_inputs = check_positive_int(n_inputs, "n_inputs")
         self.width = check_positive_int(width, "width")
@@ -94,8 +94,3 @@ def initial_parameters(n_inputs: int, width: int, seed=0) -> np.ndarray:
             rng.uniform(-output_bound, output_bound, size=width + 1),
         ]
     )
-
-
-def network_from_flat(theta, n_inputs: int, width: int, delta: float) -> ScaledSigmoidNetwork:
-    """A :class:`ScaledSigmoidNetwork` with parameters ``theta``."""
-    return ScaledSigmoidNetwork(n_inputs, width, delta).set_flat(theta)

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._checks import check_array, check_indices, check_real, check_same_length
+from .._random import as_generator
 
 PREDICTION_SLACK = 1e-12
 """Round-off allowed above ``1 - delta`` in a prediction (the scaled sigmoid can round up to it)."""
@@ -55,15 +56,6 @@ def rejection_probability(predictions, delta: float) -> np.ndarray:
     delta = check_delta(delta)
     predictions = check_array(predictions, "predictions", ndim=1)
     return check_predictions(predictions, delta, predictions.shape[0]) + delta
-
-
-def as_generator(seed) -> np.random.Generator:
-    """Return ``seed`` if it is a NumPy ``Generator``, else ``numpy.random.default_rng(seed)``."""
-    if isinstance(seed, np.random.Generator):
-        return seed
-    if seed is None or isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
-        return np.random.default_rng(seed)
-    raise ValueError(f"seed must be an int, None or a numpy.random.Generator; got {seed!r}.")
 
 
 @dataclass(frozen=True)
@@ -246,6 +238,18 @@ def rir_constants(delta: float) -> RIRConstants:
     return RIRConstants(
         delta=delta, epsilon=1.0 / delta, norm_constant=1.0 / delta, gradient_bound=1.0 - delta
     )
+
+
+def rir_sensitivity(delta: float) -> float:
+    """Sensitivity of the resample-if-rejected shift, :math:`\\varepsilon = \\tfrac1\\delta\\big(1 + \\tfrac{1-\\delta}{2\\sqrt\\delta}\\big)` (Khorsandi et al., 2025)."""
+    delta = check_delta(delta)
+    return (1.0 + (1.0 - delta) / (2.0 * np.sqrt(delta))) / delta
+
+
+def rir_sensitivity_2023(delta: float) -> float:
+    """The earlier constant :math:`C\\varepsilon = 1/\\delta^2` of the resample-if-rejected shift (Mofakhami et al., 2023)."""
+    delta = check_delta(delta)
+    return 1.0 / delta**2
 
 
 def chi_square(p, q) -> float:

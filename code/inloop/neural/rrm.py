@@ -6,8 +6,9 @@ Round :math:`t` deploys :math:`f_t`, draws a sample :math:`S_t \\sim \\mathcal D
 .. math:: f_{t+1} \\in \\arg\\min_{f \\in \\mathcal F} \\E_{(x, y) \\sim S_t}\\, \\tfrac12\\big(f(x) - (1-\\delta)y\\big)^2, \\qquad (5)
 
 warm-started at :math:`f_t` and solved with :func:`~inloop.neural.training.fit_lbfgs`. The rounds
-are run by Chapter 1's driver :func:`inloop.performative.rrm.repeated_risk_minimization`, to which
-:class:`NeuralRIRProblem` supplies ``fit`` and ``performative_risk``.
+are run by Chapter 1's driver :func:`inloop.performative.rrm.repeated_risk_minimization` (and the
+affine risk minimizers of Chapter 3 by :func:`~inloop.performative.rrm.affine_risk_minimization`),
+to which :class:`NeuralRIRProblem` supplies the protocol of :mod:`inloop.performative.protocol`.
 
 Risks are reported as expectations over the induced distribution
 (:meth:`~inloop.neural.rir.ResampleIfRejected.expected_loss`: exact over the rejection coins, with
@@ -17,51 +18,106 @@ not the luck of one sample.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from .._checks import check_positive_int
+from ..performative.objectives import check_affine_weights
 from ..performative.rrm import repeated_risk_minimization
 from .network import ScaledSigmoidNetwork
-from .rir import ResampleIfRejected, as_generator
-from .training import FitResult, fit_lbfgs, recode_labels
+from .rir import ResampleIfRejected
+from .training import FitResult, _objective, fit_lbfgs, recode_labels
+
+
+class RIRSampleObjective:
+    """Equation (4) on one or several recorded RIR samples: :math:`\\sum_i w_i\\,\\tfrac12(f_\\theta(x_i) - t_i)^2`.
+
+    A sample is stored as its *donor indices* (which base row each induced row took its redrawn part
+    from), one integer per row, and rebuilt from the base sample on demand.
+
+    Parameters
+    ----------
+    problem : NeuralRIRProblem
+        The problem whose shift and network the objective uses.
+    samples : sequence of ndarray of int, each shape (n,)
+        Donor indices of the samples, newest first.
+    weights : ndarray, shape (len(samples),)
+        Non-negative mixture weights summing to one (a single sample has weight 1).
+    """
+
+    def __init__(self, problem: NeuralRIRProblem, samples: Sequence[np.ndarray], weights) -> None:
+        self.problem = problem
+        self.samples = list(samples)
+        self.weights = check_affine_weights(weights)
+        if np.any(self.weights < 0):
+            raise ValueError(
+                f"mixture weights must be non-negative for a network (a weighted loss with a "
+                f"negative weight is unbounded below); got {self.weights.tolist()}."
+            )
+
+    def rows(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Features (m, d), targets (m,) and row weights (m,) of the weighted union of the samples."""
+        shift = self.problem.shift
+        parts = [self.problem.sample_rows(donors) for donors in self.samples]
+        features = np.concatenate([part[0] for part in parts])
+        targets = np.concatenate([part[1] for part in parts])
+        row_weights = np.repeat(self.weights / shift.n_samples, shift.n_samples)
+        return features, targets, row_weights
+
+    def value(self, theta) -> float:
+        """Equation (4) at the parameters ``theta`` on the weighted samples."""
+        features, targets, row_weights = self.rows()
+        predictions = self.problem.predictor(theta)(features)
+        return float(np.sum(row_weights * 0.5 * (predictions - targets) ** 2))
+
+    def gradient(self, theta) -> np.ndarray:
+        """Gradient of :meth:`value` in the flat parameters."""
+        features, targets, row_weights = self.rows()
+        network = ScaledSigmoidNetwork(
+            self.problem.shift.n_features, self.problem.width, self.problem.shift.delta
+        )
+        return _objective(network, features, targets, row_weights)(np.asarray(theta, dtype=float))[
+            1
+        ]
 
 
 @dataclass
 class NeuralRIRProblem:
-    """RIR with a :class:`~inloop.neural.network.ScaledSigmoidNetwork`, as a problem for the RRM driver.
+    """RIR with a :class:`~inloop.neural.network.ScaledSigmoidNetwork`, for RRM and ARM.
 
-    Every call to :meth:`fit` appends the solver report to the list ``log``.
+    Round :math:`t` draws :math:`S_t \\sim \\mathcal D(f_t)` (:meth:`induced_objective`) and the next
+    model minimises equation (4) on it, or on a weighted union of the last rounds' samples for an
+    ARM (:meth:`mix`), by :func:`~inloop.neural.training.fit_lbfgs` warm-started at the deployed
+    parameters (:meth:`solve`). Every solve appends its report to ``log``. Risks are reported as
+    expectations over the induced distribution
+    (:meth:`~inloop.neural.rir.ResampleIfRejected.expected_loss`).
 
     Parameters
     ----------
-    shift:
+    shift : ResampleIfRejected
         The RIR distribution map (its ``delta`` is also the network's).
-    width:
+    width : int
         Hidden width :math:`h` of the network.
-    seed:
-        Seed of the RIR draws the rounds train on.
-    solver_options:
-        Keyword arguments of :func:`~inloop.neural.training.fit_lbfgs` (``tol``, ``rtol``, ``window``,
-        ``max_iter``): the stopping rule of every round.
-    donor_sets, eval_seed:
-        Donor draws used to evaluate expected risks (see :meth:`risk`).
+    solver_options : dict
+        Keyword arguments of :func:`~inloop.neural.training.fit_lbfgs` (``tol``, ``rtol``,
+        ``window``, ``max_iter``): the stopping rule of every round.
+    donor_sets, eval_seed : int
+        Donor draws used to evaluate expected risks (see :meth:`decoupled_risk`).
     """
 
     shift: ResampleIfRejected
     width: int = 8
-    seed: object = 0
     solver_options: dict = field(default_factory=dict)
     donor_sets: int = 8
     eval_seed: int = 12345
     log: list = field(default_factory=list, repr=False)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         self.width = check_positive_int(self.width, "width")
-        self.rng = as_generator(self.seed)
         self.network = ScaledSigmoidNetwork(self.shift.n_features, self.width, self.shift.delta)
-        self._cache = {}
+        self.targets = recode_labels(self.shift.labels, self.shift.delta)
 
     def predictor(self, theta):
         """The prediction function :math:`x \\mapsto f_\\theta(x)` (a NumPy callable)."""
@@ -71,13 +127,49 @@ class NeuralRIRProblem:
             .predict
         )
 
+    def sample_rows(self, donors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Features and targets of the induced sample with the given donor indices."""
+        base = self.shift.features
+        if self.shift.strategic is None:
+            return base[donors], self.targets[donors]
+        features = base.copy()
+        features[:, self.shift.strategic] = base[donors][:, self.shift.strategic]
+        return features, self.targets
+
+    def induced_objective(self, deployed, rng: np.random.Generator | None = None):
+        """Draw :math:`S \\sim \\mathcal D(f_{\\text{deployed}})` with ``rng`` and return equation (4) on it."""
+        if rng is None:
+            raise ValueError(
+                "NeuralRIRProblem draws a random sample each round: pass a numpy Generator as rng "
+                "(the drivers pass one made from their seed)."
+            )
+        donors = self.shift.sample(self.predictor(deployed), rng).donors
+        return RIRSampleObjective(self, [donors], [1.0])
+
+    def mix(self, objectives, weights) -> RIRSampleObjective:
+        """The weighted union of the rounds' samples (non-negative weights only)."""
+        weights = check_affine_weights(weights)
+        samples = [donors for objective in objectives for donors in objective.samples]
+        if len(samples) != weights.size:
+            raise ValueError(f"got {len(samples)} samples but {weights.size} weights.")
+        return RIRSampleObjective(self, samples, weights)
+
+    def solve(self, objective: RIRSampleObjective, theta0) -> FitResult:
+        """Fit the network on the objective's rows, warm-started at ``theta0`` (equation 5)."""
+        features, targets, row_weights = objective.rows()
+        self.network.set_flat(np.asarray(theta0, dtype=float))
+        weights = None if len(objective.samples) == 1 else row_weights  # one sample: the plain mean
+        result = fit_lbfgs(self.network, features, targets, weights, **self.solver_options)
+        self.log.append(result)
+        return result
+
     def _squared(self, predictions, labels):
         return 0.5 * (predictions - recode_labels(labels, self.shift.delta)) ** 2
 
     def _errors(self, predictions, labels):
         return ((predictions > (1.0 - self.shift.delta) / 2.0) != (labels == 1.0)).astype(float)
 
-    def risk_and_accuracy(self, deployed, theta) -> tuple[float, float]:
+    def decoupled_risk_and_accuracy(self, theta, deployed) -> tuple[float, float]:
         """Expected squared loss (4) and accuracy (threshold :math:`(1-\\delta)/2`) of :math:`f_\\theta` on :math:`\\mathcal D(f_{\\text{deployed}})`."""
         risk, errors = self.shift.expected_loss(
             self.predictor(deployed),
@@ -88,46 +180,31 @@ class NeuralRIRProblem:
         )
         return risk, 1.0 - errors
 
-    def risk(self, deployed, theta) -> float:
-        """:math:`\\E_{\\mathcal D(f_{\\text{deployed}})} \\tfrac12 (f_\\theta(x) - (1-\\delta)y)^2`, the decoupled risk."""
-        return self.shift.expected_loss(
-            self.predictor(deployed),
-            self.predictor(theta),
-            self._squared,
-            self.donor_sets,
-            self.eval_seed,
-        )
+    def decoupled_risk(self, theta, deployed) -> float:
+        """:math:`R(f_\\theta; \\mathcal D(f_{\\text{deployed}})) = \\E\\,\\tfrac12 (f_\\theta(x) - (1-\\delta)y)^2`, in expectation."""
+        return self.decoupled_risk_and_accuracy(theta, deployed)[0]
 
-    def accuracy(self, deployed, theta) -> float:
-        """Expected accuracy of :math:`f_\\theta` on :math:`\\mathcal D(f_{\\text{deployed}})`."""
-        return self.risk_and_accuracy(deployed, theta)[1]
+    def performative_risk(self, theta, objective=None) -> float:
+        """:math:`\\mathrm{PR}(f_\\theta) = R(f_\\theta; \\mathcal D(f_\\theta))` in expectation (``objective``, one draw, is not used)."""
+        return self.decoupled_risk(theta, theta)
 
-    def performative_risk(self, theta) -> float:
-        """:math:`\\mathrm{PR}(f_\\theta)`: the risk of :math:`f_\\theta` on the distribution it induces.
+    def loss_shifts(self, thetas) -> np.ndarray:
+        """:math:`\\Delta R_t = |R(f_t; \\mathcal D(f_t)) - R(f_t; \\mathcal D(f_{t-1}))|` for :math:`t \\ge 1`, in expectation.
 
-        The value is cached with the accuracy, so that the history does not evaluate a model twice.
+        The change of the deployed model's risk caused by its own deployment, measured on the
+        distributions (not on the sample :math:`f_t` was trained on, whose in-sample optimism would
+        add a generalisation gap to the shift).
         """
-        return self.performative_risk_and_accuracy(theta)[0]
-
-    def performative_risk_and_accuracy(self, theta) -> tuple[float, float]:
-        """Risk and accuracy of :math:`f_\\theta` on :math:`\\mathcal D(f_\\theta)` (cached per parameter vector)."""
-        key = np.asarray(theta).tobytes()
-        if key not in self._cache:
-            self._cache[key] = self.risk_and_accuracy(theta, theta)
-        return self._cache[key]
-
-    def fit(self, deployed, warm_start=None) -> FitResult:
-        """One RRM round, equation (5): draw :math:`S \\sim \\mathcal D(f_{\\text{deployed}})` and minimise the risk on it."""
-        sample = self.shift.sample(self.predictor(deployed), self.rng)
-        self.network.set_flat(deployed if warm_start is None else warm_start)
-        result = fit_lbfgs(
-            self.network,
-            sample.features,
-            recode_labels(sample.labels, self.shift.delta),
-            **self.solver_options,
+        thetas = np.asarray(thetas, dtype=float)
+        return np.array(
+            [
+                abs(
+                    self.performative_risk(thetas[t])
+                    - self.decoupled_risk(thetas[t], thetas[t - 1])
+                )
+                for t in range(1, len(thetas))
+            ]
         )
-        self.log.append(result)
-        return result
 
 
 @dataclass(frozen=True)
@@ -205,15 +282,17 @@ def neural_rrm(
     """
     rounds = check_positive_int(rounds, "rounds")
     problem = NeuralRIRProblem(
-        shift, width=width, seed=seed, solver_options=solver_options, donor_sets=donor_sets
+        shift, width=width, solver_options=solver_options, donor_sets=donor_sets
     )
     if theta0 is None:
         theta0 = fit_base(shift, problem.width, init_seed, **solver_options).theta
     theta0 = problem.network.set_flat(theta0).flat()
-    trajectory = repeated_risk_minimization(problem, theta0, rounds)
+    trajectory = repeated_risk_minimization(problem, theta0, rounds, seed=seed)
     thetas = trajectory.thetas
-    accuracies = np.array([problem.performative_risk_and_accuracy(theta)[1] for theta in thetas])
-    decoupled = np.array([problem.risk(thetas[t], thetas[t + 1]) for t in range(rounds)])
+    accuracies = np.array(
+        [problem.decoupled_risk_and_accuracy(theta, theta)[1] for theta in thetas]
+    )
+    decoupled = np.array([problem.decoupled_risk(thetas[t + 1], thetas[t]) for t in range(rounds)])
     predictions = np.array([problem.predictor(theta)(shift.features) for theta in thetas])
     gaps = np.sqrt(np.mean(np.diff(predictions, axis=0) ** 2, axis=1))
     return NeuralRRMHistory(

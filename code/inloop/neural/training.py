@@ -92,13 +92,18 @@ def _weights(weights, n_rows: int) -> np.ndarray:
     return weights / weights.sum()
 
 
-def _objective(network, features, targets, weights):
-    """Return a closure computing equation (4) and its gradient as float64 NumPy objects."""
-    inputs = torch.from_numpy(network._check_features(features))
+def _loss_tensors(network, features, targets, weights):
+    """Check the data and return the tensors of equation (4): inputs, targets, row weights."""
+    inputs = network._check_features(features)
     targets = check_array(targets, "targets", ndim=1)
     check_same_length(inputs, targets, "features", "targets")
-    weights_t = torch.from_numpy(_weights(weights, targets.shape[0]))
-    targets_t = torch.from_numpy(targets)
+    weights = _weights(weights, targets.shape[0])
+    return torch.from_numpy(inputs), torch.from_numpy(targets), torch.from_numpy(weights)
+
+
+def _objective(network, features, targets, weights):
+    """Return a closure computing equation (4) and its gradient as float64 NumPy objects."""
+    inputs, targets_t, weights_t = _loss_tensors(network, features, targets, weights)
     parameters = list(network.parameters())
 
     def loss_and_gradient(theta: np.ndarray):
@@ -220,11 +225,7 @@ def fit_adam(
     lr = check_real(lr, "lr", low=0.0, low_open=True)
     tol = check_real(tol, "tol", low=0.0, low_open=True)
     max_steps = check_positive_int(max_steps, "max_steps")
-    inputs = torch.from_numpy(network._check_features(features))
-    targets = check_array(targets, "targets", ndim=1)
-    check_same_length(inputs, targets, "features", "targets")
-    weights_t = torch.from_numpy(_weights(weights, targets.shape[0]))
-    targets_t = torch.from_numpy(targets)
+    inputs, targets_t, weights_t = _loss_tensors(network, features, targets, weights)
     optimizer = torch.optim.Adam(network.parameters(), lr=lr)
     start = time.perf_counter()
     previous, reason, steps = np.inf, "max_iter", 0

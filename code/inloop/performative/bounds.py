@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._checks import check_positive_int, check_real
+from .objectives import check_affine_weights
 
 
 def _constants(epsilon, beta, gamma, beta_name: str = "beta"):
@@ -184,18 +185,6 @@ def proximal_rrm_rate(epsilon: float, beta: float, gamma: float, proximal_weight
     return (epsilon * beta + proximal_weight) / (gamma + proximal_weight)
 
 
-def rir_sensitivity(delta: float) -> float:
-    """Sensitivity of the resample-if-rejected shift, :math:`\\varepsilon = \\tfrac1\\delta\\big(1 + \\tfrac{1-\\delta}{2\\sqrt\\delta}\\big)` (Khorsandi et al., 2025)."""
-    delta = check_real(delta, "delta", low=0.0, high=1.0, low_open=True, high_open=True)
-    return (1.0 + (1.0 - delta) / (2.0 * np.sqrt(delta))) / delta
-
-
-def rir_sensitivity_2023(delta: float) -> float:
-    """The earlier constant :math:`C\\varepsilon = 1/\\delta^2` of the resample-if-rejected shift (Mofakhami et al., 2023)."""
-    delta = check_real(delta, "delta", low=0.0, high=1.0, low_open=True, high_open=True)
-    return 1.0 / delta**2
-
-
 def linear_arm_rate(factor: float, weights) -> float:
     """Asymptotic rate of an ARM with fixed ``weights`` on a scalar linear feedback :math:`G(\\theta) = \\rho\\theta`.
 
@@ -204,21 +193,10 @@ def linear_arm_rate(factor: float, weights) -> float:
     unit disc; the rate is the largest root modulus (the spectral radius of the companion matrix).
     """
     factor = check_real(factor, "factor")
-    weights = _affine_weights(weights)
+    weights = check_affine_weights(weights)
     polynomial = np.concatenate(([1.0], -factor * weights))
     return (
         float(np.max(np.abs(np.roots(polynomial))))
         if weights.size > 1
         else abs(factor * weights[0])
     )
-
-
-def _affine_weights(weights) -> np.ndarray:
-    weights = np.asarray(weights, dtype=float)
-    if weights.ndim != 1 or weights.size == 0:
-        raise ValueError(f"weights must be a non-empty 1-d sequence, got shape {weights.shape}.")
-    if not np.all(np.isfinite(weights)):
-        raise ValueError("weights must be finite (found NaN or infinity).")
-    if abs(weights.sum() - 1.0) > 1e-9:
-        raise ValueError(f"weights must be affine (sum to one), got sum {weights.sum():.6g}.")
-    return weights

@@ -1,20 +1,19 @@
-"""Checkers for the coding exercises of Chapter 1.
+"""Checkers for the coding exercises of Chapters 1 and 3.
 
-A checker runs a student's function on inputs with known answers and raises an ``AssertionError``
-that says *what* is wrong (shape, sign, untouched columns, input modified in place, speed), or
-prints a confirmation.
+A checker runs a student's function on inputs with known answers and fails with a message that
+says *what* is wrong (shape, sign, untouched columns, input modified in place, speed), or prints a
+confirmation (:mod:`inloop._exercise`).
 """
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 
+from .._exercise import fail, passed, require_fast
 from .strategic import best_response
 
 
-def check_best_response(candidate) -> bool:
+def check_best_response(candidate) -> None:
     """Check a vectorised implementation of Perdomo et al.'s best response.
 
     ``candidate(features, theta, epsilon, strategic)`` must return new features with
@@ -30,40 +29,31 @@ def check_best_response(candidate) -> bool:
     result = np.asarray(candidate(features, theta, epsilon, strategic))
     expected = best_response(original, theta, epsilon, strategic)
     if not np.array_equal(features, original):
-        raise AssertionError(
-            "Your function changed its input array in place; work on a copy (features.copy())."
-        )
+        fail("Your function changed its input array in place; work on a copy (features.copy()).")
     if result.shape != expected.shape:
-        raise AssertionError(
+        fail(
             f"Expected an array of shape {expected.shape} (same as the features), got {result.shape}."
         )
     others = [j for j in range(6) if j not in strategic]
     if not np.allclose(result[:, others], original[:, others]):
-        raise AssertionError(
-            "Non-strategic columns changed: only the columns listed in `strategic` may move."
-        )
+        fail("Non-strategic columns changed: only the columns listed in `strategic` may move.")
     if np.allclose(result, best_response(original, -theta, epsilon, strategic)):
-        raise AssertionError(
+        fail(
             "The sign is flipped: applicants move *against* theta_S (x_S - epsilon * theta_S), "
             "because a lower score means a lower predicted risk."
         )
     if np.allclose(result, best_response(original, theta, 1.0, strategic)):
-        raise AssertionError("The shift ignores epsilon: its size must be epsilon * theta_S.")
+        fail("The shift ignores epsilon: its size must be epsilon * theta_S.")
     if not np.allclose(result, expected):
-        raise AssertionError(
-            "The strategic columns are wrong: expected x_S - epsilon * theta_S for every row."
-        )
+        fail("The strategic columns are wrong: expected x_S - epsilon * theta_S for every row.")
     large = rng.standard_normal((200_000, 6))
-    start = time.perf_counter()
-    candidate(large, theta, epsilon, strategic)
-    if time.perf_counter() - start > 1.0:
-        raise AssertionError(
-            "Correct, but slow on 200,000 rows: replace the loop over rows by one array operation."
-        )
-    print(
-        "Correct: strategic columns move by -epsilon * theta_S, the others stay, the input is untouched."
+    require_fast(
+        candidate,
+        (large, theta, epsilon, strategic),
+        1.0,
+        "200,000 rows took over a second; replace the loop over rows by one array operation.",
     )
-    return True
+    passed("strategic columns move by -epsilon * theta_S, the others stay, the input is untouched.")
 
 
 def _uniform_arm_reference(
@@ -71,13 +61,13 @@ def _uniform_arm_reference(
 ) -> np.ndarray:
     """Iterates of :math:`\\theta_{t+1} = \\rho\\,\\frac{1}{t+1}\\sum_{i \\le t}\\theta_i` (the uniform "all" ARM)."""
     thetas = [float(theta0)]
-    for t in range(rounds):
+    for _ in range(rounds):
         history = thetas if include_current else thetas[:-1] or thetas
         thetas.append(rho * float(np.mean(history)))
     return np.array(thetas)
 
 
-def check_uniform_arm(candidate) -> bool:
+def check_uniform_arm(candidate) -> None:
     """Check ``candidate(rho, rounds, theta0)``: the iterates :math:`\\theta_0, \\dots, \\theta_T` of the uniform ARM.
 
     The uniform ("all") affine risk minimizer on a scalar feedback :math:`\\rho` retrains on the
@@ -87,24 +77,21 @@ def check_uniform_arm(candidate) -> bool:
     result = np.asarray(candidate(rho, rounds, theta0), dtype=float)
     expected = _uniform_arm_reference(rho, rounds, theta0)
     if result.shape != expected.shape:
-        raise AssertionError(
+        fail(
             f"Return all iterates theta_0, ..., theta_T: expected shape {expected.shape}, got {result.shape}."
         )
     if result[0] != theta0:
-        raise AssertionError("The first entry must be the starting point theta_0.")
+        fail("The first entry must be the starting point theta_0.")
     if np.allclose(result, theta0 * rho ** np.arange(rounds + 1)):
-        raise AssertionError(
+        fail(
             "These are RRM's iterates (only the last snapshot): average over all snapshots theta_0..theta_t."
         )
     if np.allclose(result, _uniform_arm_reference(rho, rounds, theta0, include_current=False)):
-        raise AssertionError(
+        fail(
             "The average leaves out the newest snapshot: round t averages theta_0, ..., theta_t (t + 1 terms)."
         )
     if not np.allclose(result, expected):
-        raise AssertionError(
+        fail(
             "The iterates differ from rho * mean(theta_0, ..., theta_t); check the weights 1/(t+1)."
         )
-    print(
-        "Correct: the uniform ARM averages all t + 1 snapshots; its error decays like a power of t."
-    )
-    return True
+    passed("the uniform ARM averages all t + 1 snapshots; its error decays like a power of t.")

@@ -19,11 +19,19 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._checks import check_positive_int, check_real
+from .objectives import QuadraticObjective, solve_quadratic
+from .protocol import ExactProblem
+from .solvers import SolverResult
 
 
 @dataclass(frozen=True)
-class GaussianLocationProblem:
-    """Closed forms for :math:`\\mathcal D(\\theta) = \\mathcal N(\\mu + \\varepsilon\\theta, \\sigma^2)` and the quadratic loss above."""
+class GaussianLocationProblem(ExactProblem):
+    """Closed forms for :math:`\\mathcal D(\\theta) = \\mathcal N(\\mu + \\varepsilon\\theta, \\sigma^2)` and the quadratic loss above.
+
+    As a performative problem (for the drivers of :mod:`inloop.performative.rrm`) its parameters
+    have shape ``(1,)``, or ``(runs, 1)`` for many independent runs at once; the closed forms below
+    (:meth:`decoupled_risk`, :meth:`rrm_map`, ...) take scalars or arrays of any shape.
+    """
 
     mu: float
     sigma: float
@@ -58,7 +66,7 @@ class GaussianLocationProblem:
         size = check_positive_int(size, "size")
         return self.mean(theta) + self.sigma * rng.standard_normal((size, *theta.shape))
 
-    def risk(self, theta, deployed):
+    def decoupled_risk(self, theta, deployed):
         """Risk of ``theta`` on the distribution induced by ``deployed``: :math:`\\E_{z\\sim\\mathcal D(\\phi)}\\ell(z;\\theta)`."""
         theta = np.asarray(theta, dtype=float)
         mean = self.mean(deployed)
@@ -69,9 +77,21 @@ class GaussianLocationProblem:
             + 0.5 * self.kappa * second_moment
         )
 
-    def performative_risk(self, theta):
-        """:math:`\\mathrm{PR}(\\theta) = \\E_{z\\sim\\mathcal D(\\theta)}\\ell(z;\\theta)`."""
-        return self.risk(theta, theta)
+    def performative_risk(self, theta, objective=None):
+        """:math:`\\mathrm{PR}(\\theta) = \\E_{z\\sim\\mathcal D(\\theta)}\\ell(z;\\theta)`, elementwise (closed form)."""
+        theta = np.asarray(theta, dtype=float)
+        risk = self.decoupled_risk(theta, theta)
+        return risk[..., 0] if theta.ndim >= 1 and theta.shape[-1] == 1 else risk
+
+    def induced_objective(self, deployed, rng=None) -> QuadraticObjective:
+        """:math:`\\theta \\mapsto \\tfrac\\gamma2\\theta^2 - \\beta m\\theta + \\tfrac\\kappa2(m^2+\\sigma^2)` with :math:`m = \\mu + \\varepsilon\\phi` (parameters of shape (1,) or (runs, 1))."""
+        mean = self.mean(deployed)
+        constant = 0.5 * self.kappa * float(np.sum(mean**2 + self.sigma**2))
+        return QuadraticObjective([[self.gamma]], self.beta * mean, constant)
+
+    def solve(self, objective, theta0) -> SolverResult:
+        """The exact minimiser of a round's quadratic objective."""
+        return solve_quadratic(objective, theta0)
 
     def rrm_map(self, theta):
         """One exact RRM step, :math:`G(\\theta) = \\arg\\min_\\phi \\E_{\\mathcal D(\\theta)}\\ell = (\\beta/\\gamma)(\\mu + \\varepsilon\\theta)`."""
@@ -113,21 +133,3 @@ class GaussianLocationProblem:
                 "choose a smaller epsilon."
             )
         return self.mu * (self.beta - self.kappa * self.epsilon) / curvature
-
-    def run_rrm(self, theta0: float, rounds: int) -> np.ndarray:
-        """Iterates :math:`\\theta_0, \\dots, \\theta_T` of exact RRM."""
-        return self._iterate(self.rrm_map, theta0, rounds)
-
-    def run_rgd(self, theta0: float, rounds: int, step_size: float) -> np.ndarray:
-        """Iterates :math:`\\theta_0, \\dots, \\theta_T` of exact RGD with step size ``step_size``."""
-        step_size = check_real(step_size, "step_size", low=0.0, low_open=True)
-        return self._iterate(lambda theta: self.rgd_map(theta, step_size), theta0, rounds)
-
-    @staticmethod
-    def _iterate(step, theta0, rounds):
-        rounds = check_positive_int(rounds, "rounds")
-        iterates = np.empty(rounds + 1)
-        iterates[0] = check_real(theta0, "theta0")
-        for t in range(rounds):
-            iterates[t + 1] = step(iterates[t])
-        return iterates

@@ -26,11 +26,6 @@ def penalty_mask(n_features: int, bias_column: int | None) -> np.ndarray:
     return mask
 
 
-def log1p_exp(z: np.ndarray) -> np.ndarray:
-    """Compute ``log(1 + exp(z))`` without overflow."""
-    return np.logaddexp(0.0, z)
-
-
 class LogisticLoss:
     """The regularised logistic objective :math:`L(\\theta; X, y)` on one data set.
 
@@ -70,7 +65,7 @@ class LogisticLoss:
         """The objective :math:`L(\\theta)`."""
         theta = self._check_theta(theta)
         logits = self.features @ theta
-        data_term = np.mean(log1p_exp(logits) - self.labels * logits)
+        data_term = np.mean(np.logaddexp(0.0, logits) - self.labels * logits)
         return float(data_term + 0.5 * self.regularization * np.sum(self.mask * theta**2))
 
     def gradient(self, theta) -> np.ndarray:

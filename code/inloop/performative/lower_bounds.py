@@ -24,30 +24,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._checks import check_array, check_positive_int, check_real
+from .objectives import QuadraticObjective, solve_quadratic
+from .protocol import ExactProblem
 from .solvers import SolverResult
 
 
-class QuadraticObjective:
-    """:math:`R(\\theta) = \\tfrac12\\theta^\\top H\\theta - b^\\top\\theta + c`, with ``value``, ``gradient`` and ``hessian``."""
-
-    def __init__(self, hessian, linear, constant: float = 0.0):
-        self.matrix = np.atleast_2d(np.asarray(hessian, dtype=float))
-        self.linear = np.atleast_1d(np.asarray(linear, dtype=float))
-        self.constant = float(constant)
-
-    def value(self, theta) -> float:
-        theta = np.asarray(theta, dtype=float)
-        return float(0.5 * theta @ self.matrix @ theta - self.linear @ theta + self.constant)
-
-    def gradient(self, theta) -> np.ndarray:
-        return self.matrix @ np.asarray(theta, dtype=float) - self.linear
-
-    def hessian(self, theta) -> np.ndarray:
-        return self.matrix
-
-
 @dataclass(frozen=True)
-class GaussianQuadraticInstance:
+class GaussianQuadraticInstance(ExactProblem):
     """:math:`\\mathcal D(\\theta) = \\mathcal N(B\\theta + e, \\sigma^2 I)`, :math:`\\ell(z;\\theta) = \\tfrac\\gamma2\\lVert\\theta - \\tfrac\\beta\\gamma z\\rVert^2`.
 
     The loss is :math:`\\gamma`-strongly convex and its gradient :math:`\\gamma\\theta - \\beta z` is
@@ -90,15 +73,15 @@ class GaussianQuadraticInstance:
         """Mean :math:`B\\theta + e` of :math:`\\mathcal D(\\theta)`."""
         return self.matrix @ self._theta(theta) + self.offset
 
-    def risk(self, deployed) -> QuadraticObjective:
+    def induced_objective(self, deployed, rng=None) -> QuadraticObjective:
         """:math:`\\E_{\\mathcal D(\\phi)}\\ell(z;\\theta) = \\tfrac\\gamma2\\lVert\\theta\\rVert^2 - \\beta\\theta^\\top m + \\tfrac{\\beta^2}{2\\gamma}(\\lVert m\\rVert^2 + d\\sigma^2)`, :math:`m = B\\phi + e`."""
         mean = self.mean(deployed)
         constant = self.beta**2 / (2 * self.gamma) * (mean @ mean + self.dim * self.sigma**2)
         return QuadraticObjective(self.gamma * np.eye(self.dim), self.beta * mean, constant)
 
-    def performative_risk(self, theta) -> float:
-        """:math:`\\mathrm{PR}(\\theta) = \\E_{\\mathcal D(\\theta)}\\ell(z;\\theta)`."""
-        return self.risk(theta).value(theta)
+    def solve(self, objective, theta0) -> SolverResult:
+        """The exact minimiser of a round's quadratic objective."""
+        return solve_quadratic(objective, theta0)
 
     def rrm_map(self, theta) -> np.ndarray:
         """Exact RRM step :math:`G(\\theta) = \\tfrac\\beta\\gamma(B\\theta + e)`."""
@@ -151,7 +134,7 @@ def bidiagonal_instance(
 
 
 @dataclass(frozen=True)
-class TwoPointInstance:
+class TwoPointInstance(ExactProblem):
     """The book's prediction-space lower-bound instance.
 
     The model is a constant prediction :math:`f_\\theta(x) = \\theta` with :math:`\\theta` in the ball
@@ -238,15 +221,12 @@ class TwoPointInstance:
         )
         return float(np.max(np.abs(self.gamma * corners[:, 0] - self.label_weight * corners[:, 1])))
 
-    def risk(self, deployed) -> QuadraticObjective:
+    def induced_objective(self, deployed, rng=None) -> QuadraticObjective:
         """:math:`\\E_{y\\sim\\mathcal D(\\phi)}\\ell(\\theta, y) = \\tfrac\\gamma2\\theta^2 - (M-\\gamma r)\\E[y]\\theta`, with :math:`\\E[y] = s\\phi` (exact)."""
         mean_label = 2.0 * self.probability_positive(deployed) - 1.0
         return QuadraticObjective([[self.gamma]], self.label_weight * np.atleast_1d(mean_label))
 
-    def performative_risk(self, theta) -> float:
-        return self.risk(theta).value(theta)
-
-    def solver(self, objective, theta0) -> SolverResult:
+    def solve(self, objective, theta0) -> SolverResult:
         """Exact minimiser over the ball of a scalar quadratic objective: :math:`\\Pi_{[-r,r]}(-R'(0)/R''(0))`."""
         zero = np.zeros(1)
         curvature = float(objective.hessian(zero)[0, 0])

@@ -25,20 +25,37 @@ All runs are simulated at once: a parameter has shape ``(runs, 2L)``, firm 1's p
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
 from .._checks import check_array, check_positive_int, check_real
-from .arm import check_affine_weights
+from .._random import SeedLike, as_generator
+from .objectives import check_affine_weights
 from .solvers import SolverResult
 
 
 @dataclass(frozen=True)
-class DemandSnapshot:
-    """What one round leaves behind: the mean of the demand samples of every run, shape ``(runs, 2L)``."""
+class DemandObjective:
+    """One round's objective: the regularised negative revenue at the observed mean demand.
+
+    :math:`R(x) = \\sum_{\\text{runs}} \\big(-\\bar z^\\top x + \\tfrac\\lambda2\\lVert x\\rVert^2\\big)`, with ``mean_demand``
+    :math:`\\bar z` of shape ``(runs, 2L)`` (the mean of the round's demand samples, firm 1 first).
+    """
 
     mean_demand: np.ndarray
+    regularization: float
+
+    def value(self, prices) -> float:
+        prices = np.asarray(prices, dtype=float)
+        revenue = np.sum(self.mean_demand * prices, axis=-1)
+        return float(np.sum(-revenue + 0.5 * self.regularization * np.sum(prices**2, axis=-1)))
+
+    def gradient(self, prices) -> np.ndarray:
+        return -self.mean_demand + self.regularization * np.asarray(prices, dtype=float)
+
+    def hessian(self, prices) -> np.ndarray:
+        return self.regularization * np.eye(self.mean_demand.shape[-1])
 
 
 @dataclass
@@ -52,7 +69,6 @@ class PricingGame:
     noise: float = 40.0
     samples: int = 25
     price_bound: float = 30.0
-    rng: np.random.Generator = field(default_factory=lambda: np.random.default_rng(0), repr=False)
 
     def __post_init__(self):
         self.base = check_array(self.base, "base", ndim=2)
@@ -90,31 +106,31 @@ class PricingGame:
         """:math:`\\E[z] = z^{\\text{base}} + Kx` for prices of shape (runs, 2L) or (2L,)."""
         return self.base.ravel() + self._prices(prices) @ self.response.T
 
-    def risk(self, deployed) -> DemandSnapshot:
-        """Deploy prices (runs, 2L) and observe ``samples`` noisy demand vectors per run (only their mean is kept)."""
+    def induced_objective(
+        self, deployed, rng: np.random.Generator | None = None
+    ) -> DemandObjective:
+        """Deploy prices (runs, 2L), observe ``samples`` noisy demand vectors per run drawn with ``rng``, keep their mean."""
+        if rng is None:
+            raise ValueError(
+                "PricingGame observes noisy demand: pass a numpy Generator as rng (the drivers pass "
+                "one made from their seed, so rules run with the same seed see the same noise)."
+            )
         mean = self.expected_demand(deployed)
-        noise = self.rng.standard_normal((self.samples, *mean.shape)).mean(axis=0)
-        return DemandSnapshot(mean + self.noise * noise)
+        noise = rng.standard_normal((self.samples, *mean.shape)).mean(axis=0)
+        return DemandObjective(mean + self.noise * noise, self.regularization)
 
-    def mix(self, snapshots, weights) -> DemandSnapshot:
+    def mix(self, objectives, weights) -> DemandObjective:
         """The loss is linear in :math:`z`, so an affine mixture of rounds is the affine mixture of their sample means."""
         weights = check_affine_weights(weights)
-        return DemandSnapshot(
-            np.tensordot(weights, np.stack([s.mean_demand for s in snapshots]), axes=1)
-        )
+        means = np.stack([objective.mean_demand for objective in objectives])
+        return DemandObjective(np.tensordot(weights, means, axes=1), self.regularization)
 
-    def solver(self, snapshot: DemandSnapshot, theta0=None) -> SolverResult:
+    def solve(self, objective: DemandObjective, theta0=None) -> SolverResult:
         """Each firm's exact minimiser over the box: :math:`x_i = \\Pi_{[-b,b]}(\\bar z_i/\\lambda)`."""
         prices = np.clip(
-            snapshot.mean_demand / self.regularization, -self.price_bound, self.price_bound
+            objective.mean_demand / self.regularization, -self.price_bound, self.price_bound
         )
-        value = float(
-            np.mean(
-                -np.sum(snapshot.mean_demand * prices, axis=-1)
-                + 0.5 * self.regularization * np.sum(prices**2, axis=-1)
-            )
-        )
-        return SolverResult(prices, value, 1, True)
+        return SolverResult(prices, objective.value(prices), 1, True)
 
     def revenue(self, prices) -> np.ndarray:
         """Expected revenue :math:`\\E[z_i]^\\top x_i` of each firm, shape (..., 2)."""
@@ -122,8 +138,11 @@ class PricingGame:
         per_location = self.expected_demand(prices) * prices
         return per_location.reshape(*prices.shape[:-1], 2, self.n_locations).sum(axis=-1)
 
-    def performative_risk(self, prices) -> np.ndarray:
-        """Sum over firms of the expected regularised negative revenue at the demand the prices induce."""
+    def performative_risk(self, prices, objective=None) -> np.ndarray:
+        """Sum over firms of the expected regularised negative revenue at the demand the prices induce.
+
+        Exact (an expectation over the demand noise); a round's ``objective`` (one noisy draw) is
+        not used."""
         prices = self._prices(prices)
         return -self.revenue(prices).sum(axis=-1) + 0.5 * self.regularization * np.sum(
             prices**2, axis=-1
@@ -151,10 +170,10 @@ class PricingGame:
         companion[size:, :-size] = np.eye(size * (k - 1))
         return float(np.max(np.abs(np.linalg.eigvals(companion))))
 
-    def initial_prices(self, runs: int) -> np.ndarray:
+    def initial_prices(self, runs: int, seed: SeedLike = 0) -> np.ndarray:
         """Initial prices drawn uniformly in :math:`[0, 1]`, shape (runs, 2L)."""
         runs = check_positive_int(runs, "runs")
-        return self.rng.uniform(0.0, 1.0, size=(runs, 2 * self.n_locations))
+        return as_generator(seed).uniform(0.0, 1.0, size=(runs, 2 * self.n_locations))
 
     def _prices(self, prices) -> np.ndarray:
         prices = np.asarray(prices, dtype=float)
@@ -203,5 +222,4 @@ def synthetic_pricing_game(
         noise,
         samples,
         price_bound,
-        np.random.default_rng(seed + 1),
     )

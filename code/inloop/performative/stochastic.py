@@ -21,16 +21,27 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._checks import check_positive_int, check_real
+from .._random import SeedLike, as_generator
 from .location import GaussianLocationProblem
 
 
 @dataclass(frozen=True)
 class DeploymentRun:
-    """Errors :math:`|\\theta - \\theta_{PS}|` (runs, checkpoints) after ``samples[j]`` samples and ``deployments[j]`` deployments."""
+    """Iterates :math:`\\theta` (runs, checkpoints) after ``samples[j]`` samples and ``deployments[j]`` deployments.
+
+    ``errors`` are :math:`|\\theta - \\theta_{PS}|`; ``thetas`` keep the sign, so that unbiasedness can be
+    tested, not only the size of the error.
+    """
 
     samples: np.ndarray
     deployments: np.ndarray
-    errors: np.ndarray
+    thetas: np.ndarray
+    stable_point: float
+
+    @property
+    def errors(self) -> np.ndarray:
+        """:math:`|\\theta - \\theta_{PS}|`, shape (runs, checkpoints)."""
+        return np.abs(self.thetas - self.stable_point)
 
 
 def greedy_deploy(
@@ -38,7 +49,7 @@ def greedy_deploy(
     theta0: float,
     n_samples: int,
     runs: int,
-    rng,
+    seed: SeedLike = 0,
     step_scale: float = 1.0,
 ) -> DeploymentRun:
     """Greedy deploy with step sizes :math:`\\eta_k = \\min\\{1, c/((1-\\varepsilon)(k+1))\\}`, ``c = step_scale``.
@@ -50,35 +61,34 @@ def greedy_deploy(
     runs = check_positive_int(runs, "runs")
     check_real(step_scale, "step_scale", low=0.0, low_open=True)
     _require_mean_estimation(problem)
+    rng = as_generator(seed)
     theta = np.full(runs, check_real(theta0, "theta0"))
-    errors = np.empty((runs, n_samples))
+    thetas = np.empty((runs, n_samples))
     for k in range(n_samples):
         step = min(1.0, step_scale / ((1.0 - problem.epsilon) * (k + 1)))
         sample = problem.mean(theta) + problem.sigma * rng.standard_normal(runs)
         theta = theta - step * (theta - sample)
-        errors[:, k] = np.abs(theta - problem.stable_point)
+        thetas[:, k] = theta
     counts = np.arange(1, n_samples + 1)
-    return DeploymentRun(samples=counts, deployments=counts, errors=errors)
+    return DeploymentRun(counts, counts, thetas, problem.stable_point)
 
 
 def lazy_deploy(
-    problem: GaussianLocationProblem, theta0: float, batch_sizes, runs: int, rng
+    problem: GaussianLocationProblem, theta0: float, batch_sizes, runs: int, seed: SeedLike = 0
 ) -> DeploymentRun:
     """Lazy deploy: deployment ``k`` collects ``batch_sizes[k]`` samples and moves to their mean."""
     runs = check_positive_int(runs, "runs")
     batch_sizes = [check_positive_int(int(size), "batch size") for size in batch_sizes]
     _require_mean_estimation(problem)
+    rng = as_generator(seed)
     theta = np.full(runs, check_real(theta0, "theta0"))
-    errors = np.empty((runs, len(batch_sizes)))
+    thetas = np.empty((runs, len(batch_sizes)))
     for k, size in enumerate(batch_sizes):
         # The mean of `size` draws from N(m, sigma^2) is distributed as N(m, sigma^2 / size).
         theta = problem.mean(theta) + problem.sigma / np.sqrt(size) * rng.standard_normal(runs)
-        errors[:, k] = np.abs(theta - problem.stable_point)
-    return DeploymentRun(
-        samples=np.cumsum(batch_sizes),
-        deployments=np.arange(1, len(batch_sizes) + 1),
-        errors=errors,
-    )
+        thetas[:, k] = theta
+    deployments = np.arange(1, len(batch_sizes) + 1)
+    return DeploymentRun(np.cumsum(batch_sizes), deployments, thetas, problem.stable_point)
 
 
 def geometric_batches(first: int, growth: float, total_samples: int) -> np.ndarray:

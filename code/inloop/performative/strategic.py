@@ -16,6 +16,8 @@ models are provided:
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import cast
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -24,7 +26,8 @@ from scipy.special import expit
 from .._checks import check_array, check_choice, check_indices, check_real
 from ..data.credit import CreditData
 from .losses import LogisticLoss
-from .solvers import newton
+from .protocol import ExactProblem
+from .solvers import SolverResult, newton
 
 RESPONSES = ("best_response", "risk_proportional")
 
@@ -58,7 +61,7 @@ def _shift(features, theta, epsilon, strategic, effort):
 
 
 @dataclass
-class StrategicCredit:
+class StrategicCredit(ExactProblem):
     """The credit data as a performative prediction problem.
 
     Parameters
@@ -74,7 +77,8 @@ class StrategicCredit:
     penalize_bias:
         Whether the ridge penalty also applies to the bias (``False`` in the published experiment).
     solver:
-        Minimiser used by :meth:`fit` (default: Newton's method, :func:`~inloop.performative.solvers.newton`).
+        Minimiser of one round, ``solver(objective, theta0) -> SolverResult`` (default: Newton's
+        method, :func:`~inloop.performative.solvers.newton`).
     """
 
     data: CreditData
@@ -82,7 +86,7 @@ class StrategicCredit:
     response: str = "best_response"
     regularization: float | None = None
     penalize_bias: bool = False
-    solver: object = field(default=newton, repr=False)
+    solver: Callable[..., SolverResult] = field(default=newton, repr=False)
 
     def __post_init__(self):
         self.epsilon = check_real(self.epsilon, "epsilon", low=0.0)
@@ -100,23 +104,22 @@ class StrategicCredit:
         respond = best_response if self.response == "best_response" else risk_proportional_response
         return respond(self.data.features, theta, self.epsilon, self.data.strategic_features)
 
-    def risk(self, deployed) -> LogisticLoss:
-        """The objective :math:`\\theta \\mapsto L(\\theta; \\mathcal D(\\text{deployed}))` on the induced population."""
+    def induced_objective(self, deployed, rng=None) -> LogisticLoss:
+        """The objective :math:`\\theta \\mapsto L(\\theta; \\mathcal D(\\text{deployed}))` on the induced population (exact; ``rng`` unused)."""
         return LogisticLoss(
             self.induced_features(deployed),
             self.data.labels,
-            self.regularization,
+            cast(float, self.regularization),
             None if self.penalize_bias else self.data.bias_column,
         )
 
-    def performative_risk(self, theta) -> float:
-        """:math:`\\mathrm{PR}(\\theta) = L(\\theta; \\mathcal D(\\theta))`, the objective of ``theta`` on the data it induces."""
-        return self.risk(theta).value(theta)
+    def solve(self, objective, theta0) -> SolverResult:
+        """Minimise one round's objective with :attr:`solver`, warm-started at ``theta0``."""
+        return self.solver(objective, theta0)
 
-    def fit(self, deployed, warm_start=None):
-        """Risk minimisation on the population induced by ``deployed`` (one RRM round)."""
-        start = deployed if warm_start is None else warm_start
-        return self.solver(self.risk(deployed), start)
+    def rrm_map(self, deployed) -> np.ndarray:
+        """One exact RRM round, :math:`G(\\theta) = \\arg\\min_\\phi L(\\phi; \\mathcal D(\\theta))`, warm-started at ``deployed``."""
+        return self.solve(self.induced_objective(deployed), deployed).theta
 
     def rrm_jacobian(self, theta, step: float = 1e-6) -> np.ndarray:
         """Jacobian of the RRM map :math:`G(\\theta) = \\arg\\min_\\phi L(\\phi; \\mathcal D(\\theta))` at ``theta``.
@@ -125,7 +128,7 @@ class StrategicCredit:
         :math:`C = \\partial_\\theta \\nabla_\\phi L(\\phi; \\mathcal D(\\theta))`, both at :math:`\\phi = G(\\theta)`.
         """
         theta = check_array(theta, "theta", ndim=1)
-        phi = self.fit(theta).theta
+        phi = self.rrm_map(theta)
         hessian, cross = self._curvatures(theta, phi, step)
         return -np.linalg.solve(hessian, cross)
 
@@ -146,9 +149,10 @@ class StrategicCredit:
             offset = np.zeros(self.n_features)
             offset[k] = step
             cross[:, k] = (
-                self.risk(theta + offset).gradient(phi) - self.risk(theta - offset).gradient(phi)
+                self.induced_objective(theta + offset).gradient(phi)
+                - self.induced_objective(theta - offset).gradient(phi)
             ) / (2 * step)
-        return self.risk(theta).hessian(phi), cross
+        return self.induced_objective(theta).hessian(phi), cross
 
     def stable_point(self, theta0=None, tol: float = 1e-10, max_iter: int = 50) -> np.ndarray:
         """Solve the stability equation :math:`G(\\theta) = \\theta` by Newton's method on :math:`\\theta - G(\\theta)`.
@@ -160,7 +164,7 @@ class StrategicCredit:
             np.zeros(self.n_features) if theta0 is None else check_array(theta0, "theta0", ndim=1)
         )
         for _ in range(max_iter):
-            residual = theta - self.fit(theta).theta
+            residual = theta - self.rrm_map(theta)
             if np.linalg.norm(residual) < tol:
                 return theta
             theta = theta - np.linalg.solve(
