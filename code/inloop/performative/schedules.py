@@ -89,8 +89,8 @@ def sgd_deploy(
     Returns
     -------
     DeploymentRun
-        ``errors`` of shape (runs, n_samples): :math:`|\\theta_{\\text{deployed}} - \\theta_{PS}|`
-        after each sample; ``deployments[t]`` counts deployments made by then.
+        ``thetas`` of shape (runs, n_samples): the model deployed after each sample (``errors``:
+        its distance to :math:`\\theta_{PS}`); ``deployments[t]`` counts deployments made by then.
     """
     mu = check_real(mu, "mu")
     sigma = check_real(sigma, "sigma", low=0.0)
@@ -103,7 +103,7 @@ def sgd_deploy(
     curvature = 1.0 - epsilon
     theta = np.full(runs, theta0)
     deployed = theta.copy()
-    errors = np.empty((runs, int(sizes.sum())))
+    thetas = np.empty((runs, int(sizes.sum())))
     deployments = np.empty(int(sizes.sum()), dtype=int)
     t = 0
     for k, size in enumerate(sizes, start=1):
@@ -115,10 +115,10 @@ def sgd_deploy(
             else:
                 step = 1.0 / (8.0 + j)
             theta = theta + step * (sample - theta)
-            errors[:, t - 1] = np.abs(deployed - stable)
+            thetas[:, t - 1] = deployed
             deployments[t - 1] = k
         deployed = theta.copy()
-        errors[:, t - 1] = np.abs(deployed - stable)
+        thetas[:, t - 1] = deployed
     return DeploymentRun(
-        samples=np.arange(1, t + 1), deployments=deployments, errors=errors
+        samples=np.arange(1, t + 1), deployments=deployments, thetas=thetas, stable_point=stable
     )
