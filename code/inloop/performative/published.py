@@ -27,6 +27,7 @@ of ``exp`` on the credit data); ``exp(z)`` of an accepted step is kept for the n
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -228,7 +229,7 @@ def published_rrm(
     rounds = check_positive_int(rounds, "rounds")
     if regularization is None:
         regularization = 1.0 / features.shape[0]
-    options = dict(tol=tol, max_iter=max_iter, squared_penalty=squared_penalty)
+    options: dict[str, Any] = dict(tol=tol, max_iter=max_iter, squared_penalty=squared_penalty)
     erm = published_logistic_regression(features, labels, regularization, **options)
     thetas = [erm.theta]
     record: dict[str, list] = {key: [] for key in ("ls", "le", "as", "ae", "it", "cap")}
