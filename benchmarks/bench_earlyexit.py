@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 
 import numpy as np
+import torch
 from inloop.earlyexit import (
     PCEE,
     ConfidenceRule,
@@ -16,18 +18,10 @@ from inloop.earlyexit import (
     exit_logits,
     load_splits,
     ltt_violation_rate,
-    set_threads,
     train_network,
 )
 
-SETTINGS = EarlyExitSettings(
-    n_train=300,
-    n_validation=1000,
-    small_channels=(8,),
-    large_channels=(8, 16, 32, 64),
-    pooled_blocks=2,
-    epochs=3,
-)
+SETTINGS = dataclasses.replace(EarlyExitSettings.book(), n_validation=1000, epochs=3)
 DELTAS = (0.6, 0.7, 0.8, 0.9, 0.95)
 
 
@@ -56,7 +50,7 @@ def _cached_vs_rerun(net, splits, labels) -> dict:
         for delta in DELTAS
     ]
     baseline = time.perf_counter() - start
-    same = all(np.array_equal(a, b) for a, b in zip(cached, rerun))
+    same = all(np.array_equal(a, b) for a, b in zip(cached, rerun, strict=True))
     return {
         "case": f"{len(rules)} rules x {len(DELTAS)} targets, 1000 images",
         "method": "one cached forward pass",
@@ -95,7 +89,7 @@ def _ltt_matrix_vs_loop(net, labels) -> dict:
 
 
 def cases() -> list[dict]:
-    set_threads(1)
+    torch.set_num_threads(SETTINGS.threads)
     splits = load_splits(SETTINGS)
     net = train_network(SETTINGS.large_channels, splits, SETTINGS)
     labels = splits.validation[1]

@@ -7,6 +7,7 @@ import pickle
 import numpy as np
 import pytest
 import torch
+from inloop.data.images import load_image_arrays, load_mnist5k, split_images
 from inloop.earlyexit import (
     PCEE,
     ConfidenceRule,
@@ -22,14 +23,11 @@ from inloop.earlyexit import (
     fixed_sequence,
     hoeffding_bentkus_p_values,
     isotonic_fit,
-    load_image_arrays,
-    load_mnist5k,
     ltt_violation_rate,
     multi_exit_cnn,
     multi_exit_mlp,
     reliability_diagram,
     softmax,
-    split_images,
     train_multi_exit,
 )
 from inloop.earlyexit.analysis import (
@@ -136,7 +134,7 @@ def test_calibration_errors():
 
 
 def test_ece_checker_accepts_a_right_answer_and_names_a_wrong_one():
-    assert check_ece(expected_calibration_error)
+    assert check_ece(expected_calibration_error) is None
 
     def unweighted(confidences, correct, n_bins):
         diagram = reliability_diagram(confidences, correct, n_bins)
@@ -336,7 +334,7 @@ def test_ltt_violation_rate_matches_a_direct_loop():
     )
     rng = np.random.default_rng(2)
     ranks = rng.random((5, 800)).argsort(axis=1).argsort(axis=1)
-    for split, errors in zip(ranks, check["errors"]):
+    for split, errors in zip(ranks, check["errors"], strict=True):
         cal, test = split < 300, split >= 300
         rule = RiskControlRule().fit(table.subset(cal), labels[cal])
         assert errors == pytest.approx(
@@ -434,3 +432,201 @@ def test_split_images():
     assert together.tolist() == list(range(10))
     with pytest.raises(ValueError, match="test set"):
         split_images(images, labels, n_train=5, n_validation=5)
+
+
+# --- settings, seeding and training options ---------------------------------------------------
+
+
+def test_settings_presets_and_validation():
+    from inloop.earlyexit import EarlyExitSettings
+
+    book, paper = EarlyExitSettings.for_scale("book"), EarlyExitSettings.for_scale("paper")
+    assert book.n_train == 300 and paper.n_train == 2000
+    assert book.deltas[0] == 0.70 and book.deltas[-1] == 0.97 and book.deltas.size == 28
+    assert book.sensitivity_deltas.tolist() == book.deltas[::3].tolist()
+    assert book.fine_deltas[0] == 0.5 and book.fine_deltas[-1] == 0.99
+    with pytest.raises(ValueError, match="level"):
+        EarlyExitSettings(level=1.0)
+    with pytest.raises(ValueError, match="device"):
+        EarlyExitSettings(device="tpu")
+    with pytest.raises(ValueError, match=r"seeds\[1\]"):
+        EarlyExitSettings(seeds=(0, -1))
+    with pytest.raises(ValueError, match="smallest target"):
+        EarlyExitSettings(delta_min=0.9, delta_max=0.8)
+
+
+def test_building_a_network_leaves_the_global_random_state_alone():
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    first = multi_exit_cnn((4, 6), image_size=8, seed=5)
+    multi_exit_mlp((3,), n_inputs=4, seed=5)
+    assert torch.equal(torch.rand(3), expected)
+    second = multi_exit_cnn((4, 6), image_size=8, seed=5)
+    for a, b in zip(first.parameters(), second.parameters(), strict=True):
+        assert torch.equal(a, b)
+    third = multi_exit_cnn((4, 6), image_size=8, seed=6)
+    assert not torch.equal(next(first.parameters()), next(third.parameters()))
+
+
+def test_exit_weights_train_only_the_weighted_heads():
+    rng = np.random.default_rng(0)
+    images = rng.random((40, 1, 8, 8)).astype(np.float32)
+    labels = rng.integers(0, 3, 40)
+    model = multi_exit_cnn((4, 6), n_classes=3, image_size=8, seed=0)
+    head_before = [p.clone() for p in model.heads[0].parameters()]
+    last_before = [p.clone() for p in model.heads[1].parameters()]
+    train_multi_exit(model, images, labels, epochs=2, exit_weights=(0, 1))
+    assert all(
+        torch.equal(a, b) for a, b in zip(head_before, model.heads[0].parameters(), strict=True)
+    )
+    assert not all(
+        torch.equal(a, b) for a, b in zip(last_before, model.heads[1].parameters(), strict=True)
+    )
+    with pytest.raises(ValueError, match="exit_weights"):
+        train_multi_exit(model, images, labels, exit_weights=(1,))
+    with pytest.raises(ValueError, match="exit_weights"):
+        train_multi_exit(model, images, labels, exit_weights=(-1, 2))
+
+
+def test_fit_temperature_checks_labels_like_every_rule():
+    with pytest.raises(ValueError, match="one entry per sample"):
+        fit_temperature(np.zeros((3, 2)), [0, 1])
+    with pytest.raises(ValueError, match="integer"):
+        fit_temperature(np.zeros((2, 2)), [0.0, 1.0])
+
+
+# --- per-exit Learn then Test -------------------------------------------------------------------
+
+
+def test_exitwise_p_values_are_conditional_binomial_tails():
+    from inloop.earlyexit import exitwise_p_values
+
+    p = exitwise_p_values([[0, 1], [2, 0]], [[10, 10], [5, 0]], 0.1)
+    assert p[0, 0] == pytest.approx(0.9**10)
+    assert p[0, 1] == pytest.approx(0.9**10 + 10 * 0.1 * 0.9**9)
+    assert p[1, 1] == 1.0  # nothing released: no evidence
+    with pytest.raises(ValueError, match="released"):
+        exitwise_p_values([3], [2], 0.1)
+
+
+def test_exit_estimates_follow_the_conditional_population():
+    table = hand_table()
+    labels = np.array([1, 2, 4, 5])
+    plain = PCEE(2).fit(table, labels)
+    assert plain.exit_estimates(0.9).shape == (2, 2)
+    conditional = PCEE(2, conditional=True).fit(table, labels)
+    assert conditional.open_exits(0.9, 3).dtype == bool
+    # at a target no bin reaches, no exit is open and nothing leaves early
+    closed = PCEE(2, conditional=True).fit(table, np.array([0, 0, 0, 0]))
+    assert not closed.open_exits(0.5, 3).any()
+    assert ConfidenceRule().open_exits(0.5, 3).all()
+
+
+def test_exitwise_rule_on_a_hand_table():
+    from inloop.earlyexit import ExitwiseRiskControlRule
+
+    n = 60
+    confidences = np.column_stack([np.full(n, 0.95), np.full(n, 0.99)])
+    predictions = np.zeros((n, 2), dtype=int)
+    table = ExitTable(confidences, predictions, [1.0, 2.0])
+    labels = np.zeros(n, dtype=int)
+    rule = ExitwiseRiskControlRule(ConfidenceRule(), level=0.1, grid=[0.99, 0.9, 0.5]).fit(
+        table, labels
+    )
+    assert rule.released_[:, 0].tolist() == [0, n, n]
+    # at 0.99 exit 1 releases nothing (p = 1): the sequence stops at once, so never exit early
+    assert rule.threshold(0.9) == float("inf")
+    assert (rule.decide(table, 0.9).exits == 1).all()
+    opened = ExitwiseRiskControlRule(ConfidenceRule(), grid=[0.9, 0.5]).fit(table, labels)
+    assert opened.threshold(0.9) == 0.5  # 60 right answers reject both hypotheses
+    wrong = ExitwiseRiskControlRule(ConfidenceRule(), grid=[0.9, 0.5]).fit(table, labels + 1)
+    assert wrong.threshold(0.9) == float("inf")
+    with pytest.raises(ValueError, match="base"):
+        ExitwiseRiskControlRule("PCEE")
+    with pytest.raises(ValueError, match="fitted"):
+        ExitwiseRiskControlRule(ConfidenceRule()).threshold(0.9)
+    with pytest.raises(ValueError, match="grid"):
+        ExitwiseRiskControlRule(ConfidenceRule(), grid=[1.5])
+
+
+def test_exitwise_guarantee_holds_on_simulated_data():
+    from inloop.earlyexit import exitwise_violation_rate
+
+    table, labels = synthetic_pool(n=3000, seed=4)
+    check = exitwise_violation_rate(
+        table,
+        labels,
+        0.8,
+        n_fit=600,
+        n_calibration=600,
+        repeats=30,
+        n_bins=10,
+        min_count=20,
+        level=0.1,
+        seed=0,
+    )
+    assert check["guaranteed violation rate"] <= 0.1 + 3 * np.sqrt(0.09 / 30)
+    assert (
+        1.0 <= check["heuristic mean cost"] <= 3.0 and 1.0 <= check["guaranteed mean cost"] <= 3.0
+    )
+    with pytest.raises(ValueError, match="repeats"):
+        exitwise_violation_rate(table, labels, 0.8, n_fit=10, n_calibration=10, repeats=0)
+
+
+# --- analysis helpers ---------------------------------------------------------------------------
+
+
+def test_sharpen_keeps_predictions_and_raises_confidence():
+    from inloop.earlyexit import sharpen
+
+    logits = np.random.default_rng(0).normal(size=(20, 2, 4))
+    table = ExitTable.from_logits(logits, [1, 2])
+    sharp = sharpen(table, 3.0)
+    assert np.array_equal(sharp.predictions, table.predictions)
+    assert np.all(sharp.confidences >= table.confidences - 1e-12)
+    with pytest.raises(ValueError, match="factor"):
+        sharpen(table, 0.5)
+    with pytest.raises(ValueError, match="logits"):
+        sharpen(ExitTable(table.confidences, table.predictions, [1, 2]), 2.0)
+
+
+def test_paired_interval_and_best_within_budget():
+    from inloop.earlyexit import best_within_budget, exit_summary, paired_interval
+
+    mean, low, high = paired_interval([1.0, 2.0, 3.0])
+    assert mean == 2.0 and low < 2.0 < high
+    assert high - mean == pytest.approx(4.302653 * 1.0 / np.sqrt(3), rel=1e-5)
+    assert paired_interval([1.0])[1] == -np.inf
+    table, labels = synthetic_pool(n=500, seed=2)
+    choice = best_within_budget(
+        {"confidence": ConfidenceRule()}, table, labels, table, labels, np.array([0.5, 0.9]), 2.5
+    )
+    assert choice["rule"] == "confidence" and choice["mean_cost"] <= 3
+    with pytest.raises(ValueError, match="costs at most"):
+        best_within_budget(
+            {"confidence": ConfidenceRule()}, table, labels, table, labels, np.array([0.9]), 0.5
+        )
+    logits = np.random.default_rng(1).normal(size=(50, 2, 3))
+    y = np.random.default_rng(2).integers(0, 3, 50)
+    summary = exit_summary(
+        ExitTable.from_logits(logits, [1, 2]), y, ExitTable.from_logits(logits, [1, 2]), y
+    )
+    assert list(summary.columns) == ["accuracy", "mean confidence", "ECE", "temperature"]
+    assert summary.index.tolist() == [1, 2]
+
+
+def test_smoothing_option_of_the_sensitivity_study():
+    table, labels = synthetic_pool(n=900, seed=5)
+    rows = pcee_sensitivity(
+        table,
+        labels,
+        table,
+        labels,
+        [0.8],
+        bin_counts=(20,),
+        sizes=(60,),
+        repeats=2,
+        smoothed=True,
+    )
+    assert rows[0]["bins"] == 20 and np.isfinite(rows[0]["mean cost"])

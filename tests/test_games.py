@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+import itertools
+
 import networkx as nx
 import numpy as np
 import pytest
 import torch
 from inloop.games import (
     CollectiveRiskDilemma,
+    GamesSettings,
     MessagePassingPredictor,
     MLPPredictor,
     Network,
+    anarchic_success,
     expected_gain,
     from_networkx,
+    full_trust_response,
+    landing_points,
     lattice,
+    mean_with_interval,
+    paper_trust_policy,
     pareto_front,
     pivotal_probability,
     play,
@@ -22,14 +30,21 @@ from inloop.games import (
     pmf_recursion,
     poisson_binomial_pmf,
     respond,
+    rrm_final_forecasts,
     run_myopic,
+    run_policy,
     run_rrm,
     scale_free,
+    stable_forecasts,
     success_probability,
+    train_min_norm,
     train_predictor,
+    uniform_forecasts,
     update_trust,
 )
-from inloop.games.poisson_binomial import RECURSION_ABOVE
+from inloop.games.equilibria import basin, preimages
+from inloop.games.poisson_binomial import RECURSION_ABOVE, pmf_exact
+from inloop.games.training import min_norm_weight
 
 GAME = CollectiveRiskDilemma()  # e = 1, r = 0.4, c = 0.2, t = 0.5
 
@@ -53,9 +68,11 @@ def test_pmf_matches_enumeration(k):
 def test_both_exact_routes_agree_on_large_batches():
     probs = torch.as_tensor(np.random.default_rng(1).uniform(size=(2000, 30, 9)))
     assert probs.numel() * 10 > RECURSION_ABOVE  # large enough for the recursion route
-    torch.testing.assert_close(poisson_binomial_pmf(probs), pmf_fourier(probs), atol=1e-12, rtol=0)
     np.testing.assert_allclose(
-        poisson_binomial_pmf(probs)[7, 3].numpy(),
+        poisson_binomial_pmf(probs.numpy()), pmf_fourier(probs).numpy(), atol=1e-12, rtol=0
+    )
+    np.testing.assert_allclose(
+        poisson_binomial_pmf(probs.numpy())[7, 3],
         pmf_by_enumeration(probs[7, 3].numpy()),
         atol=1e-12,
     )
@@ -69,7 +86,7 @@ def test_pmf_edge_probabilities_and_binomial_case():
 
 def test_pmf_is_vectorised_and_differentiable():
     probs = torch.rand(3, 4, 6, dtype=torch.float64, requires_grad=True)
-    pmf = poisson_binomial_pmf(probs)
+    pmf = pmf_exact(probs)
     assert pmf.shape == (3, 4, 7)
     mean = (pmf * torch.arange(7)).sum(-1)
     torch.testing.assert_close(mean, probs.sum(-1))  # E[sum] = sum p
@@ -133,7 +150,7 @@ def test_invalid_graphs_are_rejected():
         ("threshold", 1.5, "threshold"),
         ("threshold", -0.1, "threshold"),
         ("cost", -0.2, "cost"),
-        ("risk", 2.0, "risk"),
+        ("loss_fraction", 2.0, "loss_fraction"),
         ("endowment", 0.0, "endowment"),
     ],
 )
@@ -219,7 +236,7 @@ def test_trust_update_is_bayes_rule():
 
 def test_rrm_stable_points_are_fixed_points_of_the_response():
     network = lattice(4)
-    outcome = run_rrm(GAME, [network], runs=30, rounds=20, rng=np.random.default_rng(0))
+    outcome = run_rrm(GAME, [network], runs=30, rounds=20, seed=np.random.default_rng(0))
     assert outcome.stable.shape == (30, 1)
     assert (
         outcome.final_accuracy[outcome.stable] == 1.0
@@ -230,7 +247,7 @@ def test_rrm_stable_points_are_fixed_points_of_the_response():
 
 
 def test_myopic_forecaster_makes_the_middle_agents_trust_oscillate():
-    game = CollectiveRiskDilemma(risk=0.5, cost=0.3, threshold=2 / 3)
+    game = CollectiveRiskDilemma(loss_fraction=0.5, cost=0.3, threshold=2 / 3)
     run = run_myopic(game, path(3), rounds=20, levels=11)
     middle = run.trust[:, 1]
     rises = np.diff(middle) > 0
@@ -240,15 +257,75 @@ def test_myopic_forecaster_makes_the_middle_agents_trust_oscillate():
 
 
 def test_training_moves_welfare_and_accuracy_in_opposite_directions():
-    network = path(4)
-    game = CollectiveRiskDilemma(threshold=0.6)
+    # 3x3 torus: under the prior alone nobody cooperates, so welfare needs persuasion.
+    network = lattice(3)
     model = MLPPredictor(network.size, hidden=16, members=2, seed=0)
     result = train_predictor(
-        model, game, network, [0.0, 1.0], epochs=40, rounds=4, learning_rate=0.05, temperature=0.1
+        model, GAME, network, [0.0, 1.0], epochs=40, rounds=4, learning_rate=0.05
     )
     assert result.losses.shape == (40, 2)
-    assert result.accuracy.shape == (2,) and result.welfare.shape == (2,)
-    assert result.losses[-1, 0] < result.losses[0, 0]
+    assert result.welfare[1] > result.welfare[0] + 0.25  # the welfare member reaches more welfare
+    assert (
+        result.accuracy[0] > result.accuracy[1] + 0.1
+    )  # ... and the accuracy member more accuracy
+
+
+def test_min_norm_weight_is_the_min_norm_point_of_the_segment():
+    rng = np.random.default_rng(0)
+    g_w = [torch.as_tensor(rng.normal(size=(3, 4))), torch.as_tensor(rng.normal(size=(3, 2, 2)))]
+    g_a = [torch.as_tensor(rng.normal(size=(3, 4))), torch.as_tensor(rng.normal(size=(3, 2, 2)))]
+    s = min_norm_weight(g_w, g_a).numpy()
+    grid = np.linspace(0, 1, 100_001)
+    for k in range(3):  # brute force over the segment, member by member
+        w = np.concatenate([g[k].numpy().ravel() for g in g_w])
+        a = np.concatenate([g[k].numpy().ravel() for g in g_a])
+        norms = np.linalg.norm(grid[:, None] * w + (1 - grid[:, None]) * a, axis=1)
+        assert s[k] == pytest.approx(grid[np.argmin(norms)], abs=1e-4)
+    same = [torch.ones(2, 3)]
+    assert min_norm_weight(same, same).tolist() == [0.5, 0.5]  # identical gradients: any point
+
+
+def test_min_norm_training_runs_and_reports_its_weights():
+    network = lattice(3)
+    model = MLPPredictor(network.size, hidden=8, members=2, seed=1)
+    result = train_min_norm(model, GAME, network, epochs=5, rounds=3)
+    assert result.losses.shape == (5, 2)
+    assert ((result.welfare_weights >= 0) & (result.welfare_weights <= 1)).all()
+
+
+def test_predictors_keep_no_random_state_and_are_reproducible():
+    network = path(4)
+    for build in (
+        lambda seed: MLPPredictor(4, hidden=8, members=2, seed=seed),
+        lambda seed: MessagePassingPredictor(network, hidden=8, members=2, seed=seed),
+    ):
+        first, again, other = build(3), build(3), build(4)
+        assert not any(isinstance(v, torch.Generator) for v in vars(first).values())
+        for a, b in zip(first.parameters(), again.parameters(), strict=True):
+            torch.testing.assert_close(a, b)
+        pairs = zip(first.parameters(), other.parameters(), strict=True)
+        assert any(not torch.equal(a, c) for a, c in pairs)
+
+
+def test_trust_gradient_can_be_blocked():
+    network = path(3)
+    model = MLPPredictor(3, hidden=8, seed=0)
+    episode = play(GAME, network, model, rounds=3, trust_gradient=False)
+    assert not episode.trust.requires_grad
+    assert play(GAME, network, model, rounds=3).trust.requires_grad
+
+
+def test_rewired_message_passing_uses_the_new_graph():
+    network, other = scale_free(8, 2, seed=0), scale_free(8, 2, seed=5)
+    model = MessagePassingPredictor(network, hidden=8, seed=0)
+    moved = model.rewired(other)
+    codes = torch.tensor([0, 1, 0, 1, 1, 0, 0, 1])
+    assert not torch.allclose(model(codes), moved(codes))
+    torch.testing.assert_close(
+        moved(codes), MessagePassingPredictor(other, hidden=8, seed=0)(codes)
+    )
+    with pytest.raises(ValueError, match="8 agents"):
+        model.rewired(path(3))
 
 
 def test_message_passing_predictor_respects_the_network():
@@ -263,7 +340,7 @@ def test_message_passing_predictor_respects_the_network():
 def test_training_rejects_bad_weights():
     network = path(3)
     model = MLPPredictor(3, members=2)
-    with pytest.raises(ValueError, match="one weight per member"):
+    with pytest.raises(ValueError, match="one welfare weight per member"):
         train_predictor(model, GAME, network, [0.5], epochs=1)
     with pytest.raises(ValueError, match=r"\[0, 1\]"):
         train_predictor(model, GAME, network, [0.5, 1.5], epochs=1)
@@ -283,10 +360,151 @@ def test_exercise_checker_accepts_a_correct_answer_and_explains_wrong_ones():
         pmf = pmf_by_enumeration(probs) if len(probs) <= 12 else poisson_binomial_pmf(probs)
         return pmf[threshold - 1] if 0 <= threshold - 1 < len(pmf) else 0.0
 
-    assert check_pivotal_probability(correct)
+    check_pivotal_probability(correct)
     with pytest.raises(AssertionError, match="Off by one"):
         check_pivotal_probability(lambda probs, threshold: correct(probs, threshold + 1))
     with pytest.raises(AssertionError, match="exactly"):
         check_pivotal_probability(
             lambda probs, threshold: poisson_binomial_pmf(probs)[threshold - 1 :].sum()
         )
+
+
+# --- equilibria, policies, settings, statistics ----------------------------------------------
+
+
+def _brute_force_stable(game, network):
+    profiles = np.array(list(itertools.product((0.0, 1.0), repeat=network.size)))
+    induced = respond(game, network, profiles, np.ones_like(profiles))
+    return profiles[(induced == profiles).all(axis=1)]
+
+
+@pytest.mark.parametrize(
+    "network, game",
+    [
+        (lattice(3), GAME),
+        (scale_free(12, 2, seed=4), GAME),
+        (path(7), GAME),
+        (from_networkx(nx.cycle_graph(9)), CollectiveRiskDilemma(threshold=2 / 3)),
+        (scale_free(10, 1, seed=0), CollectiveRiskDilemma(loss_fraction=0.1, cost=0.2)),
+    ],
+)
+def test_stable_forecasts_match_brute_force(network, game):
+    fast = stable_forecasts(game, network)
+    brute = _brute_force_stable(game, network)
+    assert fast.shape == brute.shape
+    np.testing.assert_array_equal(fast, brute)  # both in lexicographic order
+    reordered = stable_forecasts(game, network, order=np.arange(network.size)[::-1])
+    np.testing.assert_array_equal(reordered, brute)
+    np.testing.assert_array_equal(full_trust_response(game, network, fast), fast)
+
+
+def test_stable_forecasts_on_the_5x5_lattice():
+    grid = lattice(5)
+    stable = stable_forecasts(GAME, grid)
+    welfare = GAME.welfare(grid, stable)
+    assert len(stable) == 81 and (welfare == 1).sum() == 20 and (welfare == 0).sum() == 1
+    with pytest.raises(ValueError, match="permutation"):
+        stable_forecasts(GAME, grid, order=[0, 1])
+    with pytest.raises(ValueError, match="partial forecasts"):
+        stable_forecasts(GAME, grid, max_partial=10)
+
+
+def test_landing_points_find_each_stable_forecast():
+    network = lattice(4)
+    stable = stable_forecasts(GAME, network)
+    finals = np.stack([stable[3], np.ones(16), stable[0]])
+    assert landing_points(finals, stable).tolist() == [3, -1, 0]
+    assert landing_points(finals[None], stable).shape == (1, 3)
+    with pytest.raises(ValueError, match="agree on n"):
+        landing_points(np.zeros((2, 5)), stable)
+
+
+def test_rrm_final_forecasts_follow_the_full_trust_response():
+    network = lattice(4)
+    initial = uniform_forecasts(16, 8, seed=0)
+    forecasts = rrm_final_forecasts(GAME, network, initial, rounds=5)
+    assert forecasts.shape == (6, 8, 16)
+    np.testing.assert_array_equal(forecasts[0], initial)
+    np.testing.assert_array_equal(forecasts[1:], full_trust_response(GAME, network, forecasts[:-1]))
+    with pytest.raises(ValueError, match="shape"):
+        rrm_final_forecasts(GAME, network, np.zeros((2, 3)), rounds=2)
+
+
+def test_paper_policy_persuades_and_then_rebuilds_trust_honestly():
+    game = CollectiveRiskDilemma(loss_fraction=0.5, cost=0.3, threshold=2 / 3)
+    network = path(3)
+    run = run_policy(game, network, paper_trust_policy(game, network), rounds=30)
+    honest = (run.forecasts == 0).all(axis=1)
+    assert honest.any() and (~honest).any()
+    assert (run.accuracy[honest] == 1).all() and (run.welfare[honest] == 0).all()
+    assert (run.welfare[~honest] == 1).all()  # the least false persuasion works every time
+    middle = np.diff(run.trust[:, 1])
+    assert (middle[honest[:-1]] > 0).all() and (middle[~honest[:-1]] < 0).all()
+    with pytest.raises(ValueError, match="path"):
+        paper_trust_policy(game, lattice(3))
+
+
+def test_settings_validate_and_the_paper_preset_differs():
+    book, paper = GamesSettings.for_scale("book"), GamesSettings.for_scale("paper")
+    assert book.learning_rate == 0.01 and paper.train_epochs > book.train_epochs
+    assert book.game() == CollectiveRiskDilemma(1.0, 0.4, 0.2, 0.5)
+    with pytest.raises(ValueError, match="learning_rate"):
+        GamesSettings(learning_rate=0.0)
+    with pytest.raises(ValueError, match="welfare_weights"):
+        GamesSettings(welfare_weights=(0.5, 1.5))
+
+
+def test_mean_with_interval_matches_the_t_formula():
+    values = np.array([[1.0, 2.0], [2.0, 2.0], [3.0, 2.0], [6.0, 2.0]])
+    mean, half = mean_with_interval(values)
+    assert mean.tolist() == [3.0, 2.0] and half[1] == 0.0
+    assert half[0] == pytest.approx(3.182446305 * np.std(values[:, 0], ddof=1) / 2, rel=1e-8)
+    with pytest.raises(ValueError, match="at least two"):
+        mean_with_interval([1.0])
+
+
+def test_anarchic_success_on_a_complete_graph():
+    # Complete graph of 3: each agent is pivotal when exactly one of two others cooperates
+    # (T = 2): g = 2 alpha (1 - alpha); with r = 0.6, c = 0.1 it cooperates iff g > 1/6.
+    game = CollectiveRiskDilemma(loss_fraction=0.6, cost=0.1)
+    triangle = from_networkx(nx.complete_graph(3))
+    alphas = np.array([0.05, 0.5, 0.95])
+    expected = (2 * alphas * (1 - alphas) > 1 / 6).astype(float)  # all or nobody cooperates
+    np.testing.assert_allclose(anarchic_success(game, [triangle], alphas), expected)
+    with pytest.raises(ValueError, match="priors"):
+        anarchic_success(game, [triangle], [1.5])
+
+
+def test_basin_matches_iterating_rrm_from_every_forecast():
+    network, game = lattice(4), GAME
+    profiles = np.array(list(itertools.product((0.0, 1.0), repeat=16)))
+    final = profiles
+    for _ in range(64):  # RRM from every one of the 2**16 forecasts (all reach a cycle by then)
+        final = full_trust_response(game, network, final)
+    stable = stable_forecasts(game, network)
+    sizes = np.array([(final == point).all(axis=1).sum() for point in stable])
+    assert len(stable) == 57 and sizes.sum() <= 2**16
+    for point in stable[sizes < 2000]:  # the small basins (all but universal failure's)
+        expected = profiles[(final == point).all(axis=1)]
+        found = basin(game, network, point)
+        np.testing.assert_array_equal(found[0], point)
+        assert {tuple(r) for r in found} == {tuple(r) for r in expected}
+        pre = preimages(game, network, point)
+        induced = full_trust_response(game, network, pre)
+        assert (induced == point).all()
+    with pytest.raises(ValueError, match="stable forecast"):
+        basin(game, network, np.ones(16))
+
+
+def test_bad_forecasts_and_models_are_rejected_at_the_boundary():
+    network = path(3)
+    with pytest.raises(ValueError, match="predictions must be probabilities"):
+        respond(GAME, network, [0.5, 1.5, 0.5], np.ones(3))
+    with pytest.raises(ValueError, match="one per agent"):
+        respond(GAME, network, [0.5, 0.5], np.ones(3))
+    with pytest.raises(ValueError, match="forecasts must be 0/1"):
+        full_trust_response(GAME, network, [0.5, 0.0, 1.0])
+    with pytest.raises(ValueError, match="MLPPredictor or a MessagePassingPredictor"):
+        train_min_norm(torch.nn.Linear(3, 3), GAME, network, epochs=1)
+    with pytest.raises(ValueError, match="loss_fraction must be positive"):
+        train_min_norm(MLPPredictor(3), CollectiveRiskDilemma(loss_fraction=0.0), network, epochs=1)

@@ -106,3 +106,13 @@ def test_rules_run_with_the_same_seed_see_the_same_noise(game):
     assert np.max(np.abs(first - exact)) > 1e-3  # ... and the draws are really noisy
     with pytest.raises(ValueError, match="pass a numpy Generator"):
         game.induced_objective(theta0)
+
+
+def test_rrm_converges_when_the_regularisation_exceeds_every_own_price_effect():
+    damped = synthetic_pricing_game(n_locations=11, seed=0, regularization=120.0)
+    eigenvalues = np.linalg.eigvals(damped.response / damped.regularization).real
+    assert -1.0 < eigenvalues.min() and eigenvalues.max() < 0.0
+    assert damped.linearised_rate([1.0]) < 1.0
+    run = affine_risk_minimization(damped, damped.initial_prices(50, seed=0), 40, 1, seed=1)
+    assert np.median(run.distances_to(damped.stable_point)[-1]) < 1.0
+    assert np.all(np.abs(run.thetas[-1]) < damped.price_bound)

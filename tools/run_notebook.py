@@ -17,7 +17,11 @@ import nbformat
 from nbclient import NotebookClient
 
 
-def run(path: Path, timeout: int = 1200) -> float:
+def run(path: Path, timeout: int = 1200, write: bool = True) -> float:
+    """Execute the notebook at ``path`` top to bottom in a fresh kernel; return the seconds taken.
+
+    With ``write`` the executed notebook (outputs included) replaces the file.
+    """
     notebook = nbformat.read(path, as_version=4)
     os.environ.setdefault("PYTHONHASHSEED", "0")
     client = NotebookClient(
@@ -29,7 +33,8 @@ def run(path: Path, timeout: int = 1200) -> float:
     start = time.perf_counter()
     client.execute()
     elapsed = time.perf_counter() - start
-    nbformat.write(notebook, path)
+    if write:
+        nbformat.write(notebook, path)
     return elapsed
 
 

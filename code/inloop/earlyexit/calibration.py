@@ -36,6 +36,16 @@ def check_confidences(
     return c
 
 
+def check_labels(labels, n_samples: int) -> np.ndarray:
+    """Check integer class labels, one per sample; return them as an array of shape ``(n_samples,)``."""
+    y = np.asarray(labels)
+    if y.ndim != 1 or y.shape[0] != n_samples or not np.issubdtype(y.dtype, np.integer):
+        raise ValueError(
+            f"labels must be an integer vector with one entry per sample ({n_samples}), got {y.dtype} {y.shape}."
+        )
+    return y
+
+
 def bin_index(confidences, n_bins: int) -> np.ndarray:
     """Index of the equal-width bin :math:`[k/B, (k+1)/B)` holding each confidence (1.0 falls in the last bin)."""
     return np.minimum((np.asarray(confidences) * n_bins).astype(np.intp), n_bins - 1)
@@ -113,13 +123,21 @@ def fit_temperature(logits, labels) -> float:
 
     :math:`T^\\star = \\arg\\min_T -\\frac1n\\sum_n \\log \\mathrm{softmax}(z_n/T)_{y_n}`, searched over
     :math:`\\log T \\in [\\log 0.05, \\log 20]` (the objective is convex in :math:`1/T`).
+
+    Parameters
+    ----------
+    logits : array of shape (n, K)
+        One exit's logits on validation data.
+    labels : int array of shape (n,)
+        The true classes.
+
+    Returns
+    -------
+    float
+        The fitted temperature :math:`T^\\star` (:math:`T>1`: the exit was over-confident).
     """
     z = check_array(logits, "logits", ndim=2)
-    y = np.asarray(labels)
-    if y.ndim != 1 or y.shape[0] != z.shape[0] or not np.issubdtype(y.dtype, np.integer):
-        raise ValueError(
-            f"labels must be an integer vector with one entry per row of logits ({z.shape[0]})."
-        )
+    y = check_labels(labels, z.shape[0])
 
     def nll(log_t: float) -> float:
         scaled = z / np.exp(log_t)

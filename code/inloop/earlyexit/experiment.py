@@ -2,50 +2,62 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-import torch
+import numpy as np
 
 from ..data.images import ImageSplits, load_image_arrays, load_mnist5k, split_images
 from .networks import ExitCosts, MultiExitNet, exit_costs, multi_exit_cnn
 from .rules import ExitTable
+from .settings import EarlyExitSettings
 from .training import exit_logits, train_multi_exit
-
-
-@dataclass(frozen=True)
-class EarlyExitSettings:
-    """Sizes of one run: data split, the two networks, training, and the calibration studies."""
-
-    n_train: int
-    n_validation: int
-    small_channels: tuple[int, ...]
-    large_channels: tuple[int, ...]
-    pooled_blocks: int
-    epochs: int
-    lr: float = 5e-3
-    batch_size: int = 64
-    n_bins: int = 15
-    n_splits: int = 500
-    data_path: str | None = None
-    device: str = "cpu"
-    seed: int = 0
 
 
 @dataclass
 class TrainedNetwork:
-    """A trained multi-exit network, its exact exit costs and its cached validation and test outputs."""
+    """A trained multi-exit network, its exact exit costs and its cached validation and test outputs.
+
+    ``losses`` has shape ``(epochs,)``; ``validation`` and ``test`` are the tables of every exit's
+    outputs on those splits (see :class:`~inloop.earlyexit.rules.ExitTable`).
+    """
 
     model: MultiExitNet
     costs: ExitCosts
-    losses: object
+    losses: np.ndarray
     validation: ExitTable
     test: ExitTable
 
 
+def _device(settings: EarlyExitSettings) -> str:
+    if settings.device != "auto":
+        return settings.device
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
 def load_splits(settings: EarlyExitSettings) -> ImageSplits:
-    """MNIST 5k from the installed wheel, or your CIFAR-style arrays when ``settings.data_path`` is set."""
+    """Load the images and split them three ways.
+
+    Parameters
+    ----------
+    settings : EarlyExitSettings
+        ``data_path`` empty: MNIST 5k from the installed wheel
+        (:func:`~inloop.data.images.load_mnist5k`); otherwise CIFAR-style arrays read by
+        :func:`~inloop.data.images.load_image_arrays`. ``n_train``, ``n_validation`` and ``seed``
+        fix the split.
+
+    Returns
+    -------
+    ImageSplits
+        Images ``(n, channels, height, width)`` in [0, 1] and labels ``(n,)`` for train,
+        validation and test (the rest).
+    """
+    if not isinstance(settings, EarlyExitSettings):
+        raise ValueError(f"settings must be an EarlyExitSettings, got {type(settings).__name__}.")
     images, labels = (
-        load_mnist5k() if settings.data_path is None else load_image_arrays(settings.data_path)
+        load_mnist5k() if not settings.data_path else load_image_arrays(settings.data_path)
     )
     return split_images(
         images,
@@ -56,8 +68,40 @@ def load_splits(settings: EarlyExitSettings) -> ImageSplits:
     )
 
 
-def train_network(channels, splits: ImageSplits, settings: EarlyExitSettings) -> TrainedNetwork:
-    """Build a multi-exit CNN, train all its heads jointly, and run it once on validation and test data."""
+def train_network(
+    channels: Sequence[int],
+    splits: ImageSplits,
+    settings: EarlyExitSettings,
+    *,
+    seed: int | None = None,
+    exit_weights: Sequence[float] | None = None,
+) -> TrainedNetwork:
+    """Build a multi-exit CNN, train its heads jointly, and run it once on validation and test data.
+
+    Parameters
+    ----------
+    channels : sequence of int
+        Maps of each block; one exit per block.
+    splits : ImageSplits
+        The data (:func:`load_splits`).
+    settings : EarlyExitSettings
+        Training settings (``epochs``, ``lr``, ``batch_size``, ``pooled_blocks``, ``device``).
+    seed : int, optional
+        Seed of the initialisation and of the mini-batches (default ``settings.seed``).
+    exit_weights : sequence of float, optional
+        Weight of each exit's cross-entropy (default: equal weights). ``(0, ..., 0, 1)`` trains
+        the backbone as a single-exit network with only its last head.
+
+    Returns
+    -------
+    TrainedNetwork
+        The model, its exit costs, the loss per epoch ``(epochs,)`` and the validation and test
+        tables ``(n, E)``.
+    """
+    if not isinstance(settings, EarlyExitSettings):
+        raise ValueError(f"settings must be an EarlyExitSettings, got {type(settings).__name__}.")
+    seed = settings.seed if seed is None else seed
+    device = _device(settings)
     images = splits.train[0]
     model = multi_exit_cnn(
         channels,
@@ -65,7 +109,7 @@ def train_network(channels, splits: ImageSplits, settings: EarlyExitSettings) ->
         in_channels=images.shape[1],
         image_size=images.shape[2],
         pooled_blocks=settings.pooled_blocks,
-        seed=settings.seed,
+        seed=seed,
     )
     costs = exit_costs(model)
     losses = train_multi_exit(
@@ -74,16 +118,12 @@ def train_network(channels, splits: ImageSplits, settings: EarlyExitSettings) ->
         epochs=settings.epochs,
         batch_size=settings.batch_size,
         lr=settings.lr,
-        seed=settings.seed,
-        device=settings.device,
+        seed=seed,
+        device=device,
+        exit_weights=exit_weights,
     )
-    tables = [
-        ExitTable.from_logits(exit_logits(model, part[0], device=settings.device), costs.cumulative)
+    validation, test = (
+        ExitTable.from_logits(exit_logits(model, part[0], device=device), costs.cumulative)
         for part in (splits.validation, splits.test)
-    ]
-    return TrainedNetwork(model, costs, losses, *tables)
-
-
-def set_threads(n: int = 1) -> None:
-    """Fix PyTorch's thread count: float32 training is then repeatable on the same machine."""
-    torch.set_num_threads(n)
+    )
+    return TrainedNetwork(model, costs, losses, validation, test)

@@ -11,6 +11,7 @@ where :math:`B_j` and :math:`H_j` are the multiply-adds of block :math:`j` and h
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,13 +19,17 @@ import torch
 from torch import nn
 
 from .._checks import check_positive_int
+from .._random import seeded_torch
 
 
 class MultiExitNet(nn.Module):
     """A stack of ``blocks`` with one classifier head after each; ``forward`` returns every exit's logits."""
 
     def __init__(
-        self, blocks: list[nn.Module], heads: list[nn.Module], input_shape: tuple[int, ...]
+        self,
+        blocks: Sequence[nn.Module],
+        heads: Sequence[nn.Module],
+        input_shape: tuple[int, ...],
     ):
         super().__init__()
         if len(blocks) != len(heads) or not blocks:
@@ -42,13 +47,13 @@ class MultiExitNet(nn.Module):
     def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
         """Return the list of logits ``[head_1(z_1), ..., head_E(z_E)]`` with ``z_i = block_i(z_{i-1})``."""
         logits = []
-        for block, head in zip(self.blocks, self.heads):
+        for block, head in zip(self.blocks, self.heads, strict=True):
             x = block(x)
             logits.append(head(x))
         return logits
 
 
-def _check_widths(widths, name: str) -> tuple[int, ...]:
+def _check_widths(widths: Iterable[int], name: str) -> tuple[int, ...]:
     widths = tuple(widths)
     if not widths:
         raise ValueError(f"{name} must list at least one width, got {widths}.")
@@ -56,7 +61,7 @@ def _check_widths(widths, name: str) -> tuple[int, ...]:
 
 
 def multi_exit_cnn(
-    channels=(8, 16, 32),
+    channels: Sequence[int] = (8, 16, 32),
     *,
     n_classes: int = 10,
     in_channels: int = 1,
@@ -68,8 +73,28 @@ def multi_exit_cnn(
     """Build a convolutional multi-exit network.
 
     Block :math:`i` is a 3x3 convolution to ``channels[i]`` maps and a ReLU; the first
-    ``pooled_blocks`` blocks (default: all) end with a 2x2 max-pool that halves the resolution. Head :math:`i` average-pools the maps to a ``head_grid x head_grid`` grid and applies a linear
-    classifier. Weights are initialised from ``seed``.
+    ``pooled_blocks`` blocks (default: all) end with a 2x2 max-pool that halves the resolution.
+    Head :math:`i` average-pools the maps to a ``head_grid x head_grid`` grid and applies a linear
+    classifier.
+
+    Parameters
+    ----------
+    channels : sequence of int
+        Output maps of each block, ``E`` entries for ``E`` exits.
+    n_classes, in_channels, image_size : int
+        Classes, input channels and side of the square input images.
+    pooled_blocks : int, optional
+        How many leading blocks end with a max-pool (default: all).
+    head_grid : int
+        Side of the pooled grid each head reads.
+    seed : int
+        Seed of PyTorch's default layer initialisation (in a forked random state; the caller's
+        global state is left untouched).
+
+    Returns
+    -------
+    MultiExitNet
+        ``forward(x)`` maps ``(n, in_channels, image_size, image_size)`` to ``E`` logits ``(n, n_classes)``.
     """
     channels = _check_widths(channels, "channels")
     n_classes = check_positive_int(n_classes, "n_classes", minimum=2)
@@ -85,8 +110,21 @@ def multi_exit_cnn(
         )
     image_size = check_positive_int(image_size, "image_size", minimum=2**pooled_blocks)
     head_grid = check_positive_int(head_grid, "head_grid")
-    torch.manual_seed(seed)
-    blocks, heads, size, previous = [], [], image_size, in_channels
+    with seeded_torch(seed):
+        return _build_cnn(channels, n_classes, in_channels, image_size, pooled_blocks, head_grid)
+
+
+def _build_cnn(
+    channels: tuple[int, ...],
+    n_classes: int,
+    in_channels: int,
+    image_size: int,
+    pooled_blocks: int,
+    head_grid: int,
+) -> MultiExitNet:
+    blocks: list[nn.Module] = []
+    heads: list[nn.Module] = []
+    size, previous = image_size, in_channels
     for index, width in enumerate(channels):
         layers = [nn.Conv2d(previous, width, 3, padding=1), nn.ReLU()]
         if index < pooled_blocks:
@@ -104,18 +142,35 @@ def multi_exit_cnn(
 
 
 def multi_exit_mlp(
-    widths=(64, 64, 64), *, n_inputs: int, n_classes: int = 10, seed: int = 0
+    widths: Sequence[int] = (64, 64, 64), *, n_inputs: int, n_classes: int = 10, seed: int = 0
 ) -> MultiExitNet:
-    """Build a fully connected multi-exit network: block :math:`i` is Linear + ReLU, head :math:`i` is Linear."""
+    """Build a fully connected multi-exit network: block :math:`i` is Linear + ReLU, head :math:`i` is Linear.
+
+    Parameters
+    ----------
+    widths : sequence of int
+        Units of each block, one exit per block.
+    n_inputs, n_classes : int
+        Input features and classes.
+    seed : int
+        Seed of the default layer initialisation (in a forked random state).
+
+    Returns
+    -------
+    MultiExitNet
+        ``forward(x)`` maps ``(n, n_inputs)`` to ``len(widths)`` logits ``(n, n_classes)``.
+    """
     widths = _check_widths(widths, "widths")
     n_inputs = check_positive_int(n_inputs, "n_inputs")
     n_classes = check_positive_int(n_classes, "n_classes", minimum=2)
-    torch.manual_seed(seed)
-    blocks, heads, previous = [], [], n_inputs
-    for width in widths:
-        blocks.append(nn.Sequential(nn.Linear(previous, width), nn.ReLU()))
-        heads.append(nn.Linear(width, n_classes))
-        previous = width
+    blocks: list[nn.Module] = []
+    heads: list[nn.Module] = []
+    previous = n_inputs
+    with seeded_torch(seed):
+        for width in widths:
+            blocks.append(nn.Sequential(nn.Linear(previous, width), nn.ReLU()))
+            heads.append(nn.Linear(width, n_classes))
+            previous = width
     return MultiExitNet(blocks, heads, (n_inputs,))
 
 
@@ -150,7 +205,7 @@ def _layer_macs(module: nn.Module, output: torch.Tensor) -> int:
 
 
 def _module_macs(module: nn.Module, x: torch.Tensor) -> tuple[int, torch.Tensor]:
-    total = []
+    total: list[int] = []
     hooks = [
         layer.register_forward_hook(lambda layer, _, out: total.append(_layer_macs(layer, out)))
         for layer in module.modules()
@@ -171,12 +226,23 @@ def exit_costs(model: MultiExitNet) -> ExitCosts:
     Only convolutions and linear layers are counted (biases, activations and pooling are additions
     or comparisons, an order of magnitude fewer operations). The count is exact: it multiplies the
     layer shapes seen on a dummy input, not a timing.
+
+    Parameters
+    ----------
+    model : MultiExitNet
+        The network, with ``E`` exits.
+
+    Returns
+    -------
+    ExitCosts
+        ``blocks`` and ``heads``, int arrays of shape ``(E,)``; ``cumulative`` gives :math:`C_i`.
     """
     if not isinstance(model, MultiExitNet):
         raise ValueError(f"model must be a MultiExitNet, got {type(model).__name__}.")
     x = torch.zeros((1,) + model.input_shape)
-    blocks, heads = [], []
-    for block, head in zip(model.blocks, model.heads):
+    blocks: list[int] = []
+    heads: list[int] = []
+    for block, head in zip(model.blocks, model.heads, strict=True):
         macs, x = _module_macs(block, x)
         blocks.append(macs)
         heads.append(_module_macs(head, x)[0])

@@ -10,7 +10,11 @@ the last exit otherwise:
 - :class:`PCEE`: the validation accuracy of the bin of :math:`c_{n,i}`, threshold :math:`\\delta`;
 - :class:`SmoothedPCEE`: a monotone fit of that accuracy, threshold :math:`\\delta`;
 - :class:`TemperatureRule`: the confidence after a per-exit temperature, threshold :math:`\\delta`;
-- :class:`RiskControlRule`: the confidence, threshold :math:`\\hat\\lambda` chosen by Learn then Test.
+- :class:`RiskControlRule`: the confidence, threshold :math:`\\hat\\lambda` chosen by Learn then Test
+  so that the error of the whole model is controlled;
+- :class:`ExitwiseRiskControlRule` (this book's): a fitted rule, usually the conditional PCEE, run at
+  a target :math:`\\hat t` chosen by Learn then Test so that the error among the samples released at
+  *each* exit is controlled.
 
 A network is run once; :class:`ExitTable` keeps its per-exit confidences, predictions (and
 logits) and the cost of each exit, and every rule and target is evaluated on that table.
@@ -19,15 +23,18 @@ logits) and the cost of each exit, and every rule and target is evaluated on tha
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy.special import xlogy
 from scipy.stats import binom
 
 from .._checks import check_array, check_choice, check_positive_int, check_real
+from .._random import SeedLike, as_generator
 from .calibration import (
     bin_index,
     check_confidences,
+    check_labels,
     confidences_and_predictions,
     fit_temperature,
     isotonic_fit,
@@ -102,16 +109,6 @@ class ExitTable:
         return self.predictions == check_labels(labels, self.n_samples)[:, None]
 
 
-def check_labels(labels, n_samples: int) -> np.ndarray:
-    """Check integer labels, one per sample."""
-    y = np.asarray(labels)
-    if y.ndim != 1 or y.shape[0] != n_samples or not np.issubdtype(y.dtype, np.integer):
-        raise ValueError(
-            f"labels must be an integer vector with one entry per sample ({n_samples}), got {y.dtype} {y.shape}."
-        )
-    return y
-
-
 @dataclass(frozen=True)
 class ExitResult:
     """Where each sample left (``exits``, 0-based), what it predicted, and what it cost."""
@@ -167,8 +164,29 @@ class ExitRule:
     def threshold(self, delta: float) -> float:
         return check_target(delta)
 
+    def open_exits(self, delta: float, n_exits: int) -> np.ndarray:
+        """Boolean ``(n_exits - 1,)``: can intermediate exit :math:`i` release a sample at target ``delta``?
+
+        The base class cannot tell and answers True everywhere; a rule fitted on data (PCEE) knows
+        when no bin of an exit reaches the target.
+        """
+        return np.ones(n_exits - 1, dtype=bool)
+
     def decide(self, table: ExitTable, delta: float) -> ExitResult:
-        """Exits, predictions and costs of every sample of ``table`` for the target ``delta``."""
+        """Where every sample of ``table`` leaves for the target ``delta``.
+
+        Parameters
+        ----------
+        table : ExitTable
+            Cached outputs ``(n, E)`` of the network.
+        delta : float
+            Target accuracy in (0, 1].
+
+        Returns
+        -------
+        ExitResult
+            Exits ``(n,)`` (0-based), the predictions made there ``(n,)`` and their costs ``(n,)``.
+        """
         if not isinstance(table, ExitTable):
             raise ValueError(f"table must be an ExitTable, got {type(table).__name__}.")
         threshold = self.threshold(delta)
@@ -196,11 +214,13 @@ class _BinnedRule(ExitRule):
         self.min_count = check_positive_int(min_count, "min_count")
         self.empty = check_choice(empty, "empty", ("never", "error"))
         self.conditional = bool(conditional)
-        self.table_ = None
-        self.validation_ = None
+        self.table_: np.ndarray | None = None
+        self.validation_: tuple[np.ndarray, np.ndarray] | None = None
 
-    def _bin_values(self, confidences: np.ndarray, correct: np.ndarray) -> np.ndarray:
-        """Accuracy per bin of one exit's diagram (NaN for bins with fewer than ``min_count`` samples)."""
+    def _bin_values(
+        self, confidences: np.ndarray, correct: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Accuracy per bin of one exit's diagram (NaN for bins with fewer than ``min_count`` samples) and the bin counts."""
         index = bin_index(confidences, self.n_bins)
         counts = np.bincount(index, minlength=self.n_bins)
         hits = np.bincount(index, weights=correct, minlength=self.n_bins)
@@ -211,7 +231,19 @@ class _BinnedRule(ExitRule):
         return self._bin_values(confidences, correct)[0]
 
     def fit(self, table: ExitTable, labels) -> _BinnedRule:
-        """Build every exit's (unconditional) diagram and keep the validation outputs for the conditional mode."""
+        """Build every exit's (unconditional) diagram and keep the validation outputs for the conditional mode.
+
+        Parameters
+        ----------
+        table : ExitTable
+            Validation outputs ``(n, E)``.
+        labels : int array of shape (n,)
+            Validation labels.
+
+        Returns
+        -------
+        self
+        """
         if not isinstance(table, ExitTable):
             raise ValueError(f"table must be an ExitTable, got {type(table).__name__}.")
         correct = table.correct(labels).astype(np.float64)
@@ -233,46 +265,70 @@ class _BinnedRule(ExitRule):
             )
         return np.nan_to_num(scores, nan=-np.inf)
 
-    def _check_fitted(self, table: ExitTable) -> None:
-        if self.table_ is None:
+    def _fitted(self) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
+        if self.table_ is None or self.validation_ is None:
             raise ValueError(
                 f"{type(self).__name__} must be fitted on validation outputs before use."
             )
-        if not isinstance(table, ExitTable) or table.n_exits != self.table_.shape[0]:
+        return self.table_, self.validation_
+
+    def _check_fitted(self, table: ExitTable) -> np.ndarray:
+        estimates, _ = self._fitted()
+        if not isinstance(table, ExitTable) or table.n_exits != estimates.shape[0]:
             raise ValueError(
-                f"table must be an ExitTable with the {self.table_.shape[0]} exits the rule was fitted on."
+                f"table must be an ExitTable with the {estimates.shape[0]} exits the rule was fitted on."
             )
+        return estimates
 
     def scores(self, table: ExitTable) -> np.ndarray:
         """:math:`s_{n,i} = \\widehat{\\mathrm{acc}}_i(\\text{bin of } c_{n,i})` from the unconditional diagrams."""
-        self._check_fitted(table)
+        estimates = self._check_fitted(table)
         columns = [
-            self._read(self.table_[i], table.confidences[:, i], i) for i in range(table.n_exits - 1)
+            self._read(estimates[i], table.confidences[:, i], i) for i in range(table.n_exits - 1)
         ]
         return np.column_stack(columns + [np.full(table.n_samples, np.inf)])
+
+    def exit_estimates(self, delta: float) -> np.ndarray:
+        """Bin accuracies each intermediate exit uses at target ``delta``, shape ``(E - 1, n_bins)``.
+
+        Unconditional mode: the diagrams of :meth:`fit`. Conditional mode: exit :math:`i`'s diagram
+        is rebuilt from the validation samples that exits :math:`1..i-1` did not release at
+        ``delta`` (NaN where a bin holds fewer than ``min_count`` of them).
+        """
+        estimates, (val_conf, val_correct) = self._fitted()
+        delta = check_target(delta)
+        if not self.conditional:
+            return estimates[:-1]
+        rows = []
+        val_left = np.ones(val_conf.shape[0], dtype=bool)
+        for i in range(
+            val_conf.shape[1] - 1
+        ):  # in order: who reaches exit i depends on exits before it
+            row = (
+                self._estimate(val_conf[val_left, i], val_correct[val_left, i])
+                if val_left.any()
+                else np.full(self.n_bins, np.nan)
+            )
+            passed = (
+                np.nan_to_num(row[bin_index(val_conf[:, i], self.n_bins)], nan=-np.inf) >= delta
+            )
+            val_left &= ~passed
+            rows.append(row)
+        return np.array(rows)
+
+    def open_exits(self, delta: float, n_exits: int) -> np.ndarray:
+        """Boolean ``(E - 1,)``: does some bin of exit :math:`i` reach ``delta``?"""
+        return np.nan_to_num(self.exit_estimates(delta), nan=-np.inf).max(axis=1) >= delta
 
     def decide(self, table: ExitTable, delta: float) -> ExitResult:
         if not self.conditional:
             return super().decide(table, delta)
         self._check_fitted(table)
-        delta = check_target(delta)
-        val_conf, val_correct = self.validation_
-        val_left = np.ones(val_conf.shape[0], dtype=bool)
+        estimates = self.exit_estimates(delta)
         exits = np.full(table.n_samples, table.n_exits - 1)
         left = np.ones(table.n_samples, dtype=bool)
-        for i in range(
-            table.n_exits - 1
-        ):  # exits in order: who reaches exit i depends on exits before it
-            estimates = (
-                self._estimate(val_conf[val_left, i], val_correct[val_left, i])
-                if val_left.any()
-                else np.full(self.n_bins, np.nan)
-            )
-            val_left &= ~(
-                np.nan_to_num(estimates[bin_index(val_conf[:, i], self.n_bins)], nan=-np.inf)
-                >= delta
-            )
-            leave = left & (self._read(estimates, table.confidences[:, i], i) >= delta)
+        for i in range(table.n_exits - 1):
+            leave = left & (self._read(estimates[i], table.confidences[:, i], i) >= delta)
             exits[leave] = i
             left &= ~leave
         return take_exits(table, exits)
@@ -314,10 +370,11 @@ class TemperatureRule(ExitRule):
 
     name = "temperature"
 
-    def __init__(self):
-        self.temperatures_ = None
+    def __init__(self) -> None:
+        self.temperatures_: np.ndarray | None = None
 
     def fit(self, table: ExitTable, labels) -> TemperatureRule:
+        """Fit one temperature per exit on validation ``table`` ``(n, E)`` with ``labels`` ``(n,)``; return self."""
         if table.logits is None:
             raise ValueError(
                 "the temperature rule needs logits: build the table with ExitTable.from_logits."
@@ -384,12 +441,12 @@ class RiskControlRule(ExitRule):
 
     name = "risk control (LTT)"
 
-    def __init__(self, level: float = 0.1, p_value: str = "binomial", grid=None):
+    def __init__(self, level: float = 0.1, p_value: str = "binomial", grid=None) -> None:
         self.level = check_real(level, "level", low=0.0, high=1.0, low_open=True, high_open=True)
         self.p_value = check_choice(p_value, "p_value", ("binomial", "hoeffding_bentkus"))
         grid = np.linspace(1.0, 0.0, 201) if grid is None else check_array(grid, "grid", ndim=1)
         self.grid = np.concatenate([[np.inf], np.sort(grid)[::-1]])
-        self.errors_ = None
+        self.errors_: np.ndarray | None = None
         self.n_ = 0
 
     def losses(self, table: ExitTable, labels) -> np.ndarray:
@@ -402,6 +459,7 @@ class RiskControlRule(ExitRule):
         return predictions != y[:, None]
 
     def fit(self, table: ExitTable, labels) -> RiskControlRule:
+        """Count the calibration mistakes of every grid threshold on ``table`` ``(n, E)``; return self."""
         if not isinstance(table, ExitTable):
             raise ValueError(f"table must be an ExitTable, got {type(table).__name__}.")
         self.errors_ = self.losses(table, labels).sum(axis=0)
@@ -425,6 +483,120 @@ class RiskControlRule(ExitRule):
         return float(self.grid[accepted - 1]) if accepted else float("inf")
 
 
+def exitwise_p_values(errors, released, alpha: float) -> np.ndarray:
+    """Conditional binomial p-values for :math:`H: R_i > \\alpha` at every exit, from released samples.
+
+    :math:`p_i = P(\\mathrm{Bin}(m_i, \\alpha) \\le k_i)`, where :math:`m_i` samples were released at
+    exit :math:`i` and :math:`k_i` of them were wrong. Given :math:`m_i`, the released samples are
+    i.i.d. draws from the population the exit releases, so :math:`k_i` is binomial with the exit's
+    error :math:`R_i`; the p-value is valid conditionally on :math:`m_i`, hence also unconditionally.
+    An exit that released nothing gets :math:`p_i = 1`.
+
+    Parameters
+    ----------
+    errors, released : int arrays of the same shape
+        :math:`k_i` and :math:`m_i` (any shape, for example ``(G, E - 1)``).
+    alpha : float
+        Controlled error rate.
+
+    Returns
+    -------
+    numpy.ndarray
+        p-values, of the same shape as ``errors``.
+    """
+    k, m = np.asarray(errors), np.asarray(released)
+    if k.shape != m.shape or np.any(k < 0) or np.any(k > m):
+        raise ValueError(
+            "errors and released must have the same shape, with 0 <= errors <= released."
+        )
+    return binom.cdf(k, m, alpha)
+
+
+class ExitwiseRiskControlRule(ExitRule):
+    """A fitted rule run at a target chosen by Learn then Test for the error at *each* exit (the book's).
+
+    ``base`` is a rule already fitted on other data (usually ``PCEE(..., conditional=True)``);
+    its target :math:`t` is the parameter. Candidate targets run from the most cautious, 1, down
+    ``grid``. For each :math:`t`, :meth:`fit` runs ``base`` on the calibration table and counts,
+    at every intermediate exit :math:`i`, the samples released (:math:`m_i`) and the wrong ones
+    (:math:`k_i`). The hypothesis :math:`H_t: \\max_i R_i(t) > \\alpha`, with :math:`R_i(t)` the error
+    among the samples exit :math:`i` releases, gets the p-value :math:`\\max_i p_i` over the exits
+    that ``base`` keeps open at :math:`t` (:func:`exitwise_p_values`). Fixed-sequence testing at
+    level :math:`\\varepsilon` returns :math:`\\hat t`, the last target of the leading run of
+    rejections, or :math:`\\infty` (never exit early) if there is none. Then, over the calibration
+    data, :math:`P(\\exists i: R_i(\\hat t) > \\alpha) \\le \\varepsilon`; the fallback is covered,
+    since an exit that releases nothing makes no error.
+    """
+
+    name = "per-exit risk control (LTT)"
+
+    def __init__(self, base: ExitRule, level: float = 0.1, grid=None) -> None:
+        if not isinstance(base, ExitRule):
+            raise ValueError(f"base must be a fitted ExitRule, got {type(base).__name__}.")
+        self.base = base
+        self.level = check_real(level, "level", low=0.0, high=1.0, low_open=True, high_open=True)
+        grid = np.linspace(1.0, 0.5, 101) if grid is None else check_array(grid, "grid", ndim=1)
+        for value in grid:
+            check_target(value, "every grid target")
+        self.grid = np.sort(grid)[::-1]
+        self.errors_: np.ndarray | None = None
+        self.released_: np.ndarray | None = None
+        self.open_: np.ndarray | None = None
+
+    def fit(self, table: ExitTable, labels) -> ExitwiseRiskControlRule:
+        """Count released and wrong calibration samples per exit for every candidate target.
+
+        Parameters
+        ----------
+        table : ExitTable
+            Calibration outputs ``(n, E)``, disjoint from the data that fitted ``base``.
+        labels : int array of shape (n,)
+            Calibration labels.
+
+        Returns
+        -------
+        self
+            With ``released_`` and ``errors_`` of shape ``(G, E - 1)`` and ``open_`` (bool, same shape).
+        """
+        if not isinstance(table, ExitTable):
+            raise ValueError(f"table must be an ExitTable, got {type(table).__name__}.")
+        y = check_labels(labels, table.n_samples)
+        released, errors, open_ = [], [], []
+        for target in self.grid:  # one pass of the base rule per candidate target
+            result = self.base.decide(table, float(target))
+            wrong = result.predictions != y
+            released.append(np.bincount(result.exits, minlength=table.n_exits)[:-1])
+            errors.append(np.bincount(result.exits, weights=wrong, minlength=table.n_exits)[:-1])
+            open_.append(self.base.open_exits(float(target), table.n_exits))
+        self.released_ = np.array(released, dtype=np.int64)
+        self.errors_ = np.rint(errors).astype(np.int64)
+        self.open_ = np.array(open_, dtype=bool)
+        return self
+
+    def p_values(self, delta: float) -> np.ndarray:
+        """p-value of :math:`H_t` for every candidate target, shape ``(G,)``."""
+        if self.errors_ is None or self.released_ is None or self.open_ is None:
+            raise ValueError(
+                "ExitwiseRiskControlRule must be fitted on calibration outputs before use."
+            )
+        alpha = 1.0 - check_target(delta)
+        per_exit = exitwise_p_values(self.errors_, self.released_, alpha)
+        return np.where(self.open_, per_exit, 0.0).max(axis=1)
+
+    def threshold(self, delta: float) -> float:
+        """:math:`\\hat t`: the last target of the leading run of rejections (:math:`\\infty` if none)."""
+        accepted = int(fixed_sequence(self.p_values(delta), self.level))
+        return float(self.grid[accepted - 1]) if accepted else float("inf")
+
+    def decide(self, table: ExitTable, delta: float) -> ExitResult:
+        if not isinstance(table, ExitTable):
+            raise ValueError(f"table must be an ExitTable, got {type(table).__name__}.")
+        target = self.threshold(delta)
+        if np.isinf(target):
+            return take_exits(table, np.full(table.n_samples, table.n_exits - 1))
+        return self.base.decide(table, target)
+
+
 def ltt_violation_rate(
     table: ExitTable,
     labels,
@@ -435,8 +607,8 @@ def ltt_violation_rate(
     level: float = 0.1,
     p_value: str = "binomial",
     mode: str = "population",
-    seed: int = 0,
-) -> dict:
+    seed: SeedLike = 0,
+) -> dict[str, Any]:
     """Check the Learn-then-Test guarantee over many random calibration sets drawn from ``table``.
 
     ``mode="population"``: the rows of ``table`` are the population; each repetition draws
@@ -446,6 +618,29 @@ def ltt_violation_rate(
     calibration part and a test part and measures the error on the test part, which adds the test
     set's sampling noise (and, on a finite pool, couples the two parts). All repetitions are
     evaluated at once as a matrix product of sampling counts with the per-threshold losses.
+
+    Parameters
+    ----------
+    table : ExitTable
+        The pool, ``(n, E)``.
+    labels : int array of shape (n,)
+        Its labels.
+    delta : float
+        Target accuracy; the controlled error is :math:`\\alpha = 1-\\delta`.
+    n_calibration, n_splits : int
+        Size of each calibration set and number of repetitions.
+    level : float
+        :math:`\\varepsilon`.
+    p_value, mode : str
+        ``"binomial"`` or ``"hoeffding_bentkus"``; ``"population"`` or ``"split"``.
+    seed : int or numpy.random.Generator
+        Randomness of the draws.
+
+    Returns
+    -------
+    dict
+        ``violation_rate``, ``feasible_rate`` (some threshold rejected), ``mean_error`` and
+        ``early_exit_rate`` (floats), and ``errors``, the error of each repetition ``(n_splits,)``.
     """
     delta = check_target(delta)
     n_calibration = check_positive_int(n_calibration, "n_calibration")
@@ -457,7 +652,7 @@ def ltt_violation_rate(
         )
     rule = RiskControlRule(level=level, p_value=p_value)
     losses = rule.losses(table, labels).astype(np.float64)
-    rng = np.random.default_rng(seed)
+    rng = as_generator(seed)
     n = table.n_samples
     if mode == "population":
         calibration = rng.multinomial(n_calibration, np.full(n, 1.0 / n), size=n_splits).astype(

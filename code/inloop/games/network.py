@@ -7,11 +7,12 @@ rejected at construction.
 
 Neighbour lists are stored *padded*: ``neighbours[i, s]`` is the ``s``-th neighbour of ``i`` for
 ``s < degree[i]`` and ``0`` after that, with ``mask[i, s]`` telling which entries are real. This lets
-every per-agent quantity be computed for all agents at once.
+every per-agent quantity be computed for all agents at once. Every array here is a NumPy array.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -20,15 +21,25 @@ import numpy as np
 
 from .._checks import check_positive_int
 
+__all__ = ["Network", "disjoint_union", "from_networkx", "lattice", "scale_free"]
+
 
 @dataclass(frozen=True)
 class Network:
-    """An undirected simple graph on agents ``0..n-1`` with padded neighbour lists."""
+    """An undirected simple graph on agents ``0..n-1`` with padded neighbour lists.
+
+    Parameters
+    ----------
+    adjacency : numpy.ndarray, shape ``(n, n)``
+        0/1 (or boolean), symmetric, zero diagonal, no empty row; stored as booleans.
+    name : str
+        A label for tables and plots.
+    """
 
     adjacency: np.ndarray  # (n, n) boolean, symmetric, zero diagonal
     name: str = "network"
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         adjacency = np.asarray(self.adjacency)
         if (
             adjacency.ndim != 2
@@ -94,10 +105,6 @@ class Network:
         """Mask of the real members of every padded group."""
         return np.concatenate([np.ones((self.size, 1), dtype=bool), self.mask], axis=1)
 
-    def to_networkx(self) -> nx.Graph:
-        """The same graph as a networkx graph (for drawing)."""
-        return nx.from_numpy_array(self.adjacency.astype(int))
-
 
 def from_networkx(graph: nx.Graph, name: str = "network") -> Network:
     """Build a :class:`Network` from a networkx graph, relabelling its nodes ``0..n-1`` in node order."""
@@ -124,7 +131,19 @@ def lattice(side: int) -> Network:
 
 
 def scale_free(n: int, m: int = 2, seed: int = 0) -> Network:
-    """A Barabási–Albert scale-free graph: ``n`` agents, each newcomer attaching to ``m`` others."""
+    """A Barabási–Albert scale-free graph: ``n`` agents, each newcomer attaching to ``m`` others.
+
+    Parameters
+    ----------
+    n, m : int
+        Number of agents, and edges each newcomer brings (``1 <= m < n``).
+    seed : int
+        Seed of networkx's generator (the graph is a deterministic function of it).
+
+    Returns
+    -------
+    Network
+    """
     n = check_positive_int(n, "n", minimum=3)
     m = check_positive_int(m, "m")
     if m >= n:
@@ -133,7 +152,7 @@ def scale_free(n: int, m: int = 2, seed: int = 0) -> Network:
     return from_networkx(nx.barabasi_albert_graph(n, m, seed=seed), name=f"scale-free n={n}")
 
 
-def disjoint_union(networks) -> Network:
+def disjoint_union(networks: Iterable[Network]) -> Network:
     """One network made of several networks side by side (agent ids offset in order), so that
     independent games can be simulated in one vectorised call."""
     networks = list(networks)
@@ -142,6 +161,8 @@ def disjoint_union(networks) -> Network:
     sizes = [net.size for net in networks]
     adjacency = np.zeros((sum(sizes), sum(sizes)), dtype=bool)
     starts = np.cumsum([0] + sizes)
-    for net, start in zip(networks, starts[:-1]):  # loop over graphs (a handful), not agents
+    for net, start in zip(
+        networks, starts[:-1], strict=True
+    ):  # loop over graphs (a handful), not agents
         adjacency[start : start + net.size, start : start + net.size] = net.adjacency
     return Network(adjacency, name=f"{len(networks)} networks")

@@ -19,12 +19,23 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._checks import check_positive_int, check_real
+from .._random import SeedLike, as_generator
 from ..performative.protocol import ExactProblem
 from ..performative.rrm import repeated_risk_minimization
 from ..performative.solvers import SolverResult
-from .agents import respond
+from .agents import INNATE_PRIOR, respond
 from .crd import CollectiveRiskDilemma
 from .network import Network, disjoint_union
+
+__all__ = [
+    "ActionForecastProblem",
+    "RRMOutcome",
+    "fraction_with_interval",
+    "random_initial_forecasts",
+    "rrm_final_forecasts",
+    "run_rrm",
+    "uniform_forecasts",
+]
 
 
 class ForecastObjective:
@@ -50,7 +61,7 @@ class ActionForecastProblem(ExactProblem):
     game: CollectiveRiskDilemma
     network: Network
     runs: int
-    alpha: float = 0.8
+    alpha: float = INNATE_PRIOR
 
     def induced_actions(self, theta) -> np.ndarray:
         """Actions :math:`y(\\theta)` induced by deploying the forecasts (full trust), shape ``(runs, n)``."""
@@ -78,10 +89,11 @@ class RRMOutcome:
     welfare_by_round: np.ndarray  # (rounds + 1, runs, networks)
 
 
-def random_initial_forecasts(size: int, runs: int, rng: np.random.Generator) -> np.ndarray:
+def random_initial_forecasts(size: int, runs: int, seed: SeedLike = 0) -> np.ndarray:
     """Random 0/1 forecasts, shape ``(runs, size)``: run ``k`` predicts cooperation with probability :math:`q_k \\sim U(0,1)`."""
     size = check_positive_int(size, "size")
     runs = check_positive_int(runs, "runs")
+    rng = as_generator(seed)
     density = rng.uniform(size=(runs, 1))
     return (rng.uniform(size=(runs, size)) < density).astype(np.float64)
 
@@ -91,19 +103,21 @@ def run_rrm(
     networks,
     runs: int,
     rounds: int,
-    rng: np.random.Generator,
-    alpha: float = 0.8,
+    seed: SeedLike = 0,
+    alpha: float = INNATE_PRIOR,
 ) -> RRMOutcome:
     """Run RRM ``runs`` times on each network from random 0/1 forecasts, all at once, and classify the ends.
 
     A run is stable when its last two forecasts agree; otherwise the smallest :math:`k \\le` rounds/2
     with :math:`\\theta_T = \\theta_{T-k}` is its cycle length. Welfare is averaged over the final cycle.
+    ``seed`` (an int or a generator, shared across calls to continue its stream) draws the
+    initial forecasts.
     """
     check_real(alpha, "alpha", low=0.0, high=1.0)
     networks = [networks] if isinstance(networks, Network) else list(networks)
     union = disjoint_union(networks)
     starts = np.cumsum([0] + [net.size for net in networks])[:-1]
-    initial = random_initial_forecasts(union.size, runs, rng)
+    initial = random_initial_forecasts(union.size, runs, seed)
     problem = ActionForecastProblem(game, union, runs, alpha)
     trajectory = repeated_risk_minimization(problem, initial.ravel(), rounds)
     forecasts = trajectory.thetas.reshape(-1, runs, union.size)
@@ -164,3 +178,42 @@ def fraction_with_interval(hits) -> tuple[float, float]:
     else:
         spread = np.sqrt(fraction * (1 - fraction) / runs)
     return fraction, float(1.96 * spread)
+
+
+def rrm_final_forecasts(
+    game: CollectiveRiskDilemma,
+    network: Network,
+    initial: np.ndarray,
+    rounds: int,
+    alpha: float = INNATE_PRIOR,
+) -> np.ndarray:
+    """Forecasts of every RRM round from given initial forecasts, with the same driver as :func:`run_rrm`.
+
+    Parameters
+    ----------
+    game, network : the game and its graph (``n`` agents).
+    initial : numpy.ndarray, shape ``(runs, n)``
+        Initial forecasts, one run per row.
+    rounds : int
+    alpha : float
+        The innate prior (irrelevant under the full trust RRM assumes, kept for symmetry).
+
+    Returns
+    -------
+    numpy.ndarray, shape ``(rounds + 1, runs, n)``
+        Entry ``t`` holds the forecasts deployed in round ``t`` (entry 0 is ``initial``).
+    """
+    initial = np.asarray(initial, dtype=np.float64)
+    if initial.ndim != 2 or initial.shape[1] != network.size:
+        raise ValueError(f"initial must have shape (runs, {network.size}), got {initial.shape}.")
+    runs = initial.shape[0]
+    problem = ActionForecastProblem(game, network, runs, alpha)
+    trajectory = repeated_risk_minimization(problem, initial.ravel(), rounds)
+    return np.asarray(trajectory.thetas).reshape(-1, runs, network.size)
+
+
+def uniform_forecasts(size: int, runs: int, seed: SeedLike = None) -> np.ndarray:
+    """``runs`` forecasts drawn uniformly from :math:`\\{0, 1\\}^n`, shape ``(runs, size)``."""
+    size = check_positive_int(size, "size")
+    runs = check_positive_int(runs, "runs")
+    return as_generator(seed).integers(0, 2, size=(runs, size)).astype(np.float64)

@@ -1,4 +1,4 @@
-"""Predictors trained for accuracy, for welfare, or for a weighted mix (mechanism design).
+"""Predictors trained for accuracy, for welfare, or for both (mechanism design).
 
 Two architectures, both in plain PyTorch, both mapping the previous round's actions (codes 0, 1, or 2
 for "not played yet") to cooperation probabilities for every agent:
@@ -7,29 +7,47 @@ for "not played yet") to cooperation probabilities for every agent:
 - :class:`MessagePassingPredictor` updates a state per agent from its own state and the mean of its
   neighbours' states, :math:`h_i \\leftarrow \\mathrm{ReLU}(W_s h_i + W_n \\tfrac{1}{|\\mathcal N(i)|}\\sum_{j\\in\\mathcal N(i)} h_j + b)`.
 
-Training minimises, over episodes of repeated play (:func:`inloop.games.dynamics.play`),
+Each holds ``members`` independent copies (every parameter has a leading ``members`` axis), trained
+side by side in one batch. Two training objectives, over episodes of repeated play
+(:func:`inloop.games.dynamics.play`):
 
-.. math:: L_\\lambda = \\lambda \\Big(-\\frac{\\widetilde W}{e r}\\Big) + (1 - \\lambda)\\, \\mathrm{BCE}(p, y),
-
-so :math:`\\lambda = 0` is plain accuracy and :math:`\\lambda = 1` is welfare only; the gradient of
-:math:`\\widetilde W` runs through the agents' (relaxed) response and their trust.
+- :func:`train_predictor`, the book's scalarisation: member :math:`k` minimises
+  :math:`L_{\\lambda_k} = \\lambda_k \\big(-\\widetilde W/(e r)\\big) + (1 - \\lambda_k)\\,\\mathrm{BCE}(p, y)`;
+- :func:`train_min_norm`, the two-gradient multi-objective step of Góis et al. (2025): at every step
+  the update is the minimum-norm point of the segment between the welfare gradient and the
+  accuracy gradient (the two-task case of Désidéri's multiple-gradient descent).
 """
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
+from numpy.typing import ArrayLike, NDArray
 from torch import nn
 
 from .._checks import check_array, check_positive_int, check_real
+from .._random import torch_generator
 from .crd import CollectiveRiskDilemma
-from .dynamics import play
+from .dynamics import Episode, play
 from .network import Network
 
+__all__ = [
+    "MLPPredictor",
+    "MessagePassingPredictor",
+    "TrainingResult",
+    "evaluate",
+    "pareto_front",
+    "train_min_norm",
+    "train_predictor",
+]
 
-def _uniform(generator: torch.Generator, shape, fan_in: int) -> nn.Parameter:
+
+def _uniform(generator: torch.Generator, shape: tuple[int, ...], fan_in: int) -> nn.Parameter:
     """Parameters drawn from :math:`U(-1/\\sqrt{\\text{fan in}}, 1/\\sqrt{\\text{fan in}})`, PyTorch's default for linear layers."""
     bound = fan_in**-0.5
     return nn.Parameter(
@@ -37,20 +55,22 @@ def _uniform(generator: torch.Generator, shape, fan_in: int) -> nn.Parameter:
     )
 
 
+def _linear(
+    generator: torch.Generator, members: int, fan_in: int, fan_out: int
+) -> tuple[nn.Parameter, nn.Parameter]:
+    """Weights ``(members, fan_in, fan_out)`` and biases ``(members, 1, fan_out)`` of a batched linear map."""
+    return (
+        _uniform(generator, (members, fan_in, fan_out), fan_in),
+        _uniform(generator, (members, 1, fan_out), fan_in),
+    )
+
+
 class _Members(nn.Module):
     """Base for predictors that hold ``members`` independent copies, trained side by side in one batch."""
 
-    def __init__(self, members: int, seed: int):
+    def __init__(self, members: int):
         super().__init__()
         self.members = check_positive_int(members, "members")
-        self.generator = torch.Generator().manual_seed(check_positive_int(seed, "seed", minimum=0))
-
-    def linear(self, fan_in: int, fan_out: int, bias: bool = True):
-        """Weights ``(members, fan_in, fan_out)`` (and biases ``(members, 1, fan_out)``) for a batched linear map."""
-        weight = _uniform(self.generator, (self.members, fan_in, fan_out), fan_in)
-        return weight, (
-            _uniform(self.generator, (self.members, 1, fan_out), fan_in) if bias else None
-        )
 
     def codes(self, previous: torch.Tensor) -> torch.Tensor:
         """Previous action codes as shape ``(members, n)`` (a single profile is shared by all members)."""
@@ -60,20 +80,35 @@ class _Members(nn.Module):
 class MLPPredictor(_Members):
     """Embed each agent's previous action, concatenate all, and map through a ReLU network to ``n`` probabilities.
 
-    Holds ``members`` independent networks; ``forward`` returns shape ``(members, n)``.
+    Parameters
+    ----------
+    size : int
+        Number of agents ``n``.
+    hidden, embedding : int
+        Width of the two hidden layers and of each agent's action embedding.
+    members : int
+        Independent copies held side by side; ``forward`` returns shape ``(members, n)``.
+    seed : int or torch.Generator
+        Seeds the initialisation (used once, in the constructor; nothing random is stored).
     """
 
     def __init__(
-        self, size: int, hidden: int = 64, embedding: int = 4, members: int = 1, seed: int = 0
+        self,
+        size: int,
+        hidden: int = 64,
+        embedding: int = 4,
+        members: int = 1,
+        seed: int | torch.Generator = 0,
     ):
-        super().__init__(members, seed)
+        super().__init__(members)
+        generator = torch_generator(seed)
         self.size = check_positive_int(size, "size", minimum=2)
         self.embedding = nn.Parameter(
-            torch.randn(self.members, 3, embedding, generator=self.generator, dtype=torch.float64)
+            torch.randn(self.members, 3, embedding, generator=generator, dtype=torch.float64)
         )
-        self.w1, self.b1 = self.linear(self.size * embedding, hidden)
-        self.w2, self.b2 = self.linear(hidden, hidden)
-        self.w3, self.b3 = self.linear(hidden, self.size)
+        self.w1, self.b1 = _linear(generator, self.members, self.size * embedding, hidden)
+        self.w2, self.b2 = _linear(generator, self.members, hidden, hidden)
+        self.w3, self.b3 = _linear(generator, self.members, hidden, self.size)
 
     def forward(self, previous: torch.Tensor) -> torch.Tensor:
         """Cooperation probabilities ``(members, n)`` from the previous action codes ``(n,)`` or ``(members, n)``."""
@@ -88,26 +123,52 @@ class MLPPredictor(_Members):
 class MessagePassingPredictor(_Members):
     """Message passing on the game's own network, then a per-agent readout (with a per-agent bias).
 
-    Holds ``members`` independent networks; ``forward`` returns shape ``(members, n)``.
+    Parameters
+    ----------
+    network : Network
+        The graph whose edges carry the messages.
+    hidden, layers : int
+        Width of every agent's state and number of message-passing layers.
+    members : int
+        Independent copies held side by side; ``forward`` returns shape ``(members, n)``.
+    seed : int or torch.Generator
+        Seeds the initialisation (used once, in the constructor; nothing random is stored).
     """
 
+    mean_over_neighbours: torch.Tensor
+
     def __init__(
-        self, network: Network, hidden: int = 32, layers: int = 2, members: int = 1, seed: int = 0
+        self,
+        network: Network,
+        hidden: int = 32,
+        layers: int = 2,
+        members: int = 1,
+        seed: int | torch.Generator = 0,
     ):
-        super().__init__(members, seed)
+        super().__init__(members)
+        generator = torch_generator(seed)
         layers = check_positive_int(layers, "layers")
-        adjacency = torch.as_tensor(network.adjacency, dtype=torch.float64)
-        self.register_buffer("mean_over_neighbours", adjacency / adjacency.sum(dim=1, keepdim=True))
+        self.register_buffer("mean_over_neighbours", _mean_operator(network))
         self.embedding = nn.Parameter(
-            torch.randn(self.members, 3, hidden, generator=self.generator, dtype=torch.float64)
+            torch.randn(self.members, 3, hidden, generator=generator, dtype=torch.float64)
         )
         self.own = nn.ParameterList()
         self.neighbour = nn.ParameterList()
         for _ in range(layers):
-            self.own.extend(self.linear(hidden, hidden))
-            self.neighbour.append(self.linear(hidden, hidden, bias=False)[0])
-        self.w_out, self.b_out = self.linear(hidden, 1)
+            self.own.extend(_linear(generator, self.members, hidden, hidden))
+            self.neighbour.append(_uniform(generator, (self.members, hidden, hidden), hidden))
+        self.w_out, self.b_out = _linear(generator, self.members, hidden, 1)
         self.agent_bias = nn.Parameter(torch.zeros(self.members, network.size, dtype=torch.float64))
+
+    def rewired(self, network: Network) -> MessagePassingPredictor:
+        """A copy with the same weights that passes messages along the edges of ``network`` (same size)."""
+        if network.size != self.agent_bias.shape[-1]:
+            raise ValueError(
+                f"the new network must have {self.agent_bias.shape[-1]} agents, got {network.size}."
+            )
+        clone = copy.deepcopy(self)
+        clone.mean_over_neighbours = _mean_operator(network)
+        return clone
 
     def forward(self, previous: torch.Tensor) -> torch.Tensor:
         """Cooperation probabilities ``(members, n)`` from the previous action codes ``(n,)`` or ``(members, n)``."""
@@ -115,80 +176,247 @@ class MessagePassingPredictor(_Members):
         state = self.embedding[torch.arange(self.members)[:, None], codes]  # (members, n, hidden)
         for layer, w_neighbour in enumerate(self.neighbour):
             w_own, b_own = self.own[2 * layer], self.own[2 * layer + 1]
-            messages = self.mean_over_neighbours @ state  # mean of the neighbours' states
+            messages = torch.matmul(self.mean_over_neighbours, state)  # neighbours' mean state
             state = torch.relu(torch.baddbmm(b_own, state, w_own) + messages @ w_neighbour)
         return torch.sigmoid(
             torch.baddbmm(self.b_out, state, self.w_out).squeeze(-1) + self.agent_bias
         )
 
 
+def _mean_operator(network: Network) -> torch.Tensor:
+    """Row-normalised adjacency: row ``i`` averages over the neighbours of ``i``."""
+    adjacency = torch.as_tensor(network.adjacency, dtype=torch.float64)
+    return adjacency / adjacency.sum(dim=1, keepdim=True)
+
+
 @dataclass(frozen=True)
 class TrainingResult:
-    """Final accuracy and welfare of every member of a trained predictor, and the training curves."""
+    """Final accuracy and welfare of every member of a trained predictor, and the training curves.
 
-    weights: np.ndarray  # (members,) the lambda each member was trained with
-    accuracy: np.ndarray  # (members,) mean probability given to the actions that happened
-    welfare: np.ndarray  # (members,) fraction of successful groups
-    losses: np.ndarray  # (epochs, members)
+    Attributes
+    ----------
+    welfare_weights : numpy.ndarray, shape ``(members,)``
+        The :math:`\\lambda` each member was trained with; for :func:`train_min_norm`, the weight the
+        min-norm rule gave the welfare gradient, averaged over training steps.
+    accuracy : numpy.ndarray, shape ``(members,)``
+        Mean probability the forecasts gave to the actions that happened (evaluation episode).
+    welfare : numpy.ndarray, shape ``(members,)``
+        Fraction of successful groups, averaged over the rounds of the evaluation episode.
+    losses : numpy.ndarray, shape ``(epochs, members)``
+        The training objective at every step.
+    """
+
+    welfare_weights: NDArray[np.float64]
+    accuracy: NDArray[np.float64]
+    welfare: NDArray[np.float64]
+    losses: NDArray[np.float64]
 
 
-def objective(episode, weights: torch.Tensor) -> torch.Tensor:
-    """Per-member :math:`L_\\lambda = -\\lambda \\widetilde W/(e r) + (1-\\lambda)\\,\\mathrm{BCE}`, shape ``(members,)``."""
+def _welfare_loss(episode: Episode) -> torch.Tensor:
+    """:math:`-\\widetilde W / (e r)` per member, shape ``(members,)``."""
     game = episode.game
+    return -episode.expected_welfare() / (game.endowment * game.loss_fraction)
+
+
+def objective(episode: Episode, welfare_weights: torch.Tensor) -> torch.Tensor:
+    """Per-member :math:`L_\\lambda = -\\lambda \\widetilde W/(e r) + (1-\\lambda)\\,\\mathrm{BCE}`, shape ``(members,)``."""
     return (
-        -weights * episode.expected_welfare() / (game.endowment * game.risk)
-        + (1 - weights) * episode.cross_entropy()
+        welfare_weights * _welfare_loss(episode) + (1 - welfare_weights) * episode.cross_entropy()
     )
+
+
+def _check_training(
+    model: nn.Module, game: CollectiveRiskDilemma, epochs: int, learning_rate: float
+) -> tuple[int, float]:
+    if not isinstance(model, _Members):
+        raise ValueError("model must be an MLPPredictor or a MessagePassingPredictor.")
+    if game.loss_fraction == 0:
+        raise ValueError(
+            "loss_fraction must be positive to train for welfare "
+            "(the welfare term is scaled by 1 / (e r))."
+        )
+    return (
+        check_positive_int(epochs, "epochs"),
+        check_real(learning_rate, "learning_rate", low=0.0, low_open=True),
+    )
+
+
+def evaluate(
+    model: nn.Module,
+    game: CollectiveRiskDilemma,
+    network: Network,
+    rounds: int,
+    **play_options: Any,
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Accuracy and welfare of every member on one episode with hard decisions (no gradient).
+
+    Parameters
+    ----------
+    model : MLPPredictor or MessagePassingPredictor
+    game, network : the game and graph to play on (for a message-passing model, the graph it
+        passes messages on is its own; use :meth:`MessagePassingPredictor.rewired` to move it).
+    rounds : int
+        Rounds of play; may exceed the training horizon.
+    **play_options
+        Passed to :func:`inloop.games.dynamics.play` (``alpha``, ``prior_trust``, ...).
+
+    Returns
+    -------
+    accuracy, welfare : numpy.ndarray, each of shape ``(members,)``
+    """
+    with torch.no_grad():
+        episode = play(game, network, model, rounds, **play_options)
+    return episode.accuracy(), episode.welfare()
+
+
+def _train(
+    model: nn.Module,
+    epochs: int,
+    learning_rate: float,
+    step: Callable[[], torch.Tensor],
+) -> NDArray[np.float64]:
+    """Adam for ``epochs`` steps; ``step`` sets the gradients and returns the per-member losses."""
+    optimiser = torch.optim.Adam(model.parameters(), lr=learning_rate)
+    losses = []
+    for _ in range(epochs):  # optimisation steps are sequential
+        optimiser.zero_grad()
+        losses.append(step().detach().numpy())
+        optimiser.step()
+    return np.array(losses)
 
 
 def train_predictor(
     model: nn.Module,
     game: CollectiveRiskDilemma,
     network: Network,
-    weights,
+    welfare_weights: ArrayLike,
     *,
     epochs: int = 100,
     rounds: int = 10,
     learning_rate: float = 0.01,
-    **play_options,
+    **play_options: Any,
 ) -> TrainingResult:
-    """Train every member ``k`` of ``model`` on :math:`L_{\\lambda_k}` with Adam, side by side, then evaluate.
+    """Train member ``k`` of ``model`` on :math:`L_{\\lambda_k}` with Adam, side by side, then evaluate.
 
     Each step plays one episode of ``rounds`` rounds. The members' losses are summed; as no
     parameter is shared, each member follows exactly its own Adam trajectory.
+
+    Parameters
+    ----------
+    model : MLPPredictor or MessagePassingPredictor
+        With ``members`` copies.
+    game : CollectiveRiskDilemma
+    network : Network
+    welfare_weights : array_like, shape ``(members,)``
+        :math:`\\lambda_k \\in [0, 1]`: 0 is accuracy only, 1 is welfare only.
+    epochs, rounds : int
+        Adam steps, and rounds of play per training episode.
+    learning_rate : float
+    **play_options
+        Passed to :func:`inloop.games.dynamics.play` (``alpha``, ``prior_trust``,
+        ``temperature``, ``trust_gradient``).
+
+    Returns
+    -------
+    TrainingResult
+        Evaluated on one further episode of ``rounds`` rounds with the same options.
     """
-    weights = check_array(weights, "weights", ndim=1)
+    weights = check_array(welfare_weights, "welfare_weights", ndim=1)
     if ((weights < 0) | (weights > 1)).any():
-        raise ValueError(f"weights must lie in [0, 1], got {weights.tolist()}.")
-    if weights.size != model.members:
+        raise ValueError(f"welfare_weights must lie in [0, 1], got {weights.tolist()}.")
+    if not isinstance(model, _Members) or weights.size != model.members:
+        members = getattr(model, "members", "?")
         raise ValueError(
-            f"give one weight per member: the model has {model.members} members, got {weights.size} weights."
+            f"give one welfare weight per member: the model has {members} members, "
+            f"got {weights.size} weights."
         )
-    epochs = check_positive_int(epochs, "epochs")
-    learning_rate = check_real(learning_rate, "learning_rate", low=0.0, low_open=True)
-    if game.risk == 0:
-        raise ValueError(
-            "risk must be positive to train for welfare (the welfare term is scaled by 1 / (e r))."
-        )
+    epochs, learning_rate = _check_training(model, game, epochs, learning_rate)
     lam = torch.as_tensor(weights)
-    optimiser = torch.optim.Adam(model.parameters(), lr=learning_rate)
-    losses = []
-    for _ in range(epochs):  # optimisation steps are sequential
-        optimiser.zero_grad()
+
+    def step() -> torch.Tensor:
         loss = objective(play(game, network, model, rounds, **play_options), lam)
         loss.sum().backward()
-        optimiser.step()
-        losses.append(loss.detach().numpy())
-    with torch.no_grad():
+        return loss
+
+    losses = _train(model, epochs, learning_rate, step)
+    accuracy, welfare = evaluate(model, game, network, rounds, **play_options)
+    return TrainingResult(weights, accuracy, welfare, losses)
+
+
+def _per_member_dot(first: list[torch.Tensor], second: list[torch.Tensor]) -> torch.Tensor:
+    """:math:`\\langle g_k, h_k \\rangle` for every member ``k`` (parameters have a leading member axis)."""
+    return sum(
+        ((a * b).reshape(a.shape[0], -1).sum(dim=1) for a, b in zip(first, second, strict=True)),
+        torch.zeros(first[0].shape[0], dtype=torch.float64),
+    )
+
+
+def min_norm_weight(
+    welfare_gradient: list[torch.Tensor], accuracy_gradient: list[torch.Tensor]
+) -> torch.Tensor:
+    """Weight :math:`s_k` of the min-norm point :math:`s g_W + (1 - s) g_A` of the segment, per member.
+
+    :math:`s = \\operatorname{clip}\\big(\\langle g_A - g_W, g_A\\rangle / \\lVert g_W - g_A\\rVert^2, 0, 1\\big)`.
+    """
+    ww = _per_member_dot(welfare_gradient, welfare_gradient)
+    wa = _per_member_dot(welfare_gradient, accuracy_gradient)
+    aa = _per_member_dot(accuracy_gradient, accuracy_gradient)
+    gap = ww - 2 * wa + aa
+    safe = torch.where(gap > 0, gap, torch.ones_like(gap))
+    return torch.where(gap > 0, ((aa - wa) / safe).clamp(0.0, 1.0), torch.full_like(gap, 0.5))
+
+
+def train_min_norm(
+    model: nn.Module,
+    game: CollectiveRiskDilemma,
+    network: Network,
+    *,
+    epochs: int = 100,
+    rounds: int = 10,
+    learning_rate: float = 0.01,
+    **play_options: Any,
+) -> TrainingResult:
+    """Train every member with the two-gradient min-norm multi-objective step, then evaluate.
+
+    At each step the gradients :math:`g_W` of :math:`-\\widetilde W/(e r)` and :math:`g_A` of the
+    cross-entropy are computed per member, and Adam follows :math:`s g_W + (1 - s) g_A` with
+    :math:`s` from :func:`min_norm_weight`: the common descent direction of smallest norm, as in the
+    multi-task loss of Góis et al. (2025). Parameters as in :func:`train_predictor`, without
+    welfare weights; the result's ``welfare_weights`` hold :math:`s` averaged over the steps.
+    """
+    epochs, learning_rate = _check_training(model, game, epochs, learning_rate)
+    params = [p for p in model.parameters() if p.requires_grad]
+    weights_used = []
+
+    def step() -> torch.Tensor:
         episode = play(game, network, model, rounds, **play_options)
-    return TrainingResult(weights, episode.accuracy(), episode.welfare(), np.array(losses))
+        welfare_loss, accuracy_loss = _welfare_loss(episode), episode.cross_entropy()
+        g_w = torch.autograd.grad(welfare_loss.sum(), params, retain_graph=True)
+        g_a = torch.autograd.grad(accuracy_loss.sum(), params)
+        s = min_norm_weight(list(g_w), list(g_a))
+        weights_used.append(s.numpy())
+        for p, w, a in zip(params, g_w, g_a, strict=True):
+            shape = (-1,) + (1,) * (p.ndim - 1)
+            p.grad = s.reshape(shape) * w + (1 - s.reshape(shape)) * a
+        return (s * welfare_loss + (1 - s) * accuracy_loss).detach()
+
+    losses = _train(model, epochs, learning_rate, step)
+    accuracy, welfare = evaluate(model, game, network, rounds, **play_options)
+    return TrainingResult(np.mean(weights_used, axis=0), accuracy, welfare, losses)
 
 
-def pareto_front(points) -> np.ndarray:
-    """Mask of the points (rows ``(accuracy, welfare)``) that no other point weakly beats in both and strictly in one."""
-    points = check_array(points, "points", ndim=2)
-    at_least = (points[None, :, :] >= points[:, None, :]).all(
-        axis=2
-    )  # [i, j]: j is at least as good as i
-    better = (points[None, :, :] > points[:, None, :]).any(axis=2)
-    return ~(at_least & better).any(axis=1)
+def pareto_front(points: ArrayLike) -> NDArray[np.bool_]:
+    """Mask of the points (rows ``(accuracy, welfare)``) that no other point weakly beats in both and strictly in one.
+
+    Parameters
+    ----------
+    points : array_like, shape ``(m, 2)``
+
+    Returns
+    -------
+    numpy.ndarray of bool, shape ``(m,)``
+    """
+    values = check_array(points, "points", ndim=2)
+    at_least = np.all(values[None, :, :] >= values[:, None, :], axis=2)  # [i, j]: j as good as i
+    better = np.any(values[None, :, :] > values[:, None, :], axis=2)
+    return np.asarray(~np.any(at_least & better, axis=1))

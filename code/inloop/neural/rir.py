@@ -241,13 +241,20 @@ def rir_constants(delta: float) -> RIRConstants:
 
 
 def rir_sensitivity(delta: float) -> float:
-    """Sensitivity of the resample-if-rejected shift, :math:`\\varepsilon = \\tfrac1\\delta\\big(1 + \\tfrac{1-\\delta}{2\\sqrt\\delta}\\big)` (Khorsandi et al., 2025)."""
+    """The sharp :math:`\\chi^2` sensitivity of RIR in the induced norm, :math:`\\varepsilon = 1/\\delta^2`.
+
+    The supremum of :math:`\\chi^2(\\mathcal D(f'), \\mathcal D(f))/\\lVert f'-f\\rVert_f^2` over base distributions and
+    predictors with values in :math:`[0, 1-\\delta]` (:mod:`inloop.neural.rir_sensitivity` has the proof and the
+    extremal pair). It equals the earlier :math:`C\\varepsilon` (:func:`rir_sensitivity_2023`): the smaller
+    constant stated by Khorsandi et al. (2025, Theorem 8) does not hold under this definition
+    (:func:`~inloop.neural.rir_sensitivity.rir_sensitivity_claimed_2025`).
+    """
     delta = check_delta(delta)
-    return (1.0 + (1.0 - delta) / (2.0 * np.sqrt(delta))) / delta
+    return 1.0 / delta**2
 
 
 def rir_sensitivity_2023(delta: float) -> float:
-    """The earlier constant :math:`C\\varepsilon = 1/\\delta^2` of the resample-if-rejected shift (Mofakhami et al., 2023)."""
+    """The earlier constant :math:`C\\varepsilon = 1/\\delta^2` of the resample-if-rejected shift (Mofakhami et al., 2023); it is sharp (:func:`rir_sensitivity`)."""
     delta = check_delta(delta)
     return 1.0 / delta**2
 

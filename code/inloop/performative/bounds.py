@@ -133,12 +133,17 @@ def prediction_lower_rate(epsilon: float, lipschitz: float, gamma: float, radius
 
 
 def two_snapshot_arm_factor(epsilon: float, lipschitz: float, gamma: float) -> float:
-    """The quantity :math:`(\\sqrt3/2)\\sqrt{\\varepsilon}M/\\gamma` whose being below 1 makes the two-snapshot ARM converge (Khorsandi et al., 2025)."""
+    """The factor :math:`(\\sqrt3/2)\\sqrt{\\varepsilon}M/\\gamma` of the two-snapshot step recurrence stated by Khorsandi et al. (2025, Lemma 1).
+
+    As stated, the recurrence fails on the book's two-point instance for both signs of the feedback
+    (Chapter 3); the convergence it is meant to give holds for overshooting linear feedback
+    (:func:`~inloop.performative.linear_arm.convergent_interval`), not for reinforcing feedback.
+    """
     return float(np.sqrt(3.0) / 2.0 * prediction_rrm_rate(epsilon, lipschitz, gamma))
 
 
 def two_snapshot_arm_threshold(lipschitz: float, gamma: float) -> float:
-    """Largest sensitivity covered by the two-snapshot ARM guarantee: :math:`\\varepsilon < \\tfrac43(\\gamma/M)^2`."""
+    """Largest sensitivity covered by the two-snapshot ARM guarantee as stated: :math:`\\varepsilon < \\tfrac43(\\gamma/M)^2` (see :func:`two_snapshot_arm_factor`)."""
     return 4.0 / 3.0 * prediction_rrm_threshold(lipschitz, gamma)
 
 

@@ -57,6 +57,22 @@ def newton(objective, theta0, *, tol: float = 1e-12, max_iter: int = 100) -> Sol
     the gap to the optimum of a self-concordant objective, falls below ``tol``, after taking that
     last full Newton step: near the optimum it squares the remaining error, so the returned
     parameters are accurate to far below :math:`\\sqrt{\\text{tol}}`.
+
+    Parameters
+    ----------
+    objective : Objective
+        Has ``value(theta)``, ``gradient(theta)`` (d,) and ``hessian(theta)`` (d, d).
+    theta0 : array_like, shape (d,)
+        Starting point.
+    tol : float
+        Stop when :math:`\\tfrac12 g^\\top H^{-1} g` falls below ``tol``.
+    max_iter : int
+        Iteration cap (the result then has ``converged=False``).
+
+    Returns
+    -------
+    SolverResult
+        ``theta`` (d,), its ``value``, the ``iterations`` used and ``converged``.
     """
     tol, max_iter, theta, value = _start(objective, theta0, tol, max_iter)
     for iteration in range(1, max_iter + 1):
@@ -75,8 +91,27 @@ def gradient_descent(
 ) -> SolverResult:
     """Gradient descent with Armijo backtracking from ``initial_step`` at every iteration.
 
-    This is the solver of the published strategic classification code: it stops when one step
-    decreases the objective by less than ``tol``.
+    A first-order baseline that stops when one step decreases the objective by less than ``tol``.
+    It is *not* the solver of the published strategic classification code, which takes a fixed
+    step computed from the data (Chapter 1 reproduces that loop separately).
+
+    Parameters
+    ----------
+    objective : Objective
+        Has ``value(theta)`` and ``gradient(theta)``.
+    theta0 : array_like, shape (d,)
+        Starting point.
+    tol : float
+        Stop when an iteration lowers the objective by less than ``tol``.
+    max_iter : int
+        Iteration cap (the result then has ``converged=False``).
+    initial_step : float
+        First trial step of every backtracking line search.
+
+    Returns
+    -------
+    SolverResult
+        ``theta`` (d,), its ``value``, the ``iterations`` used and ``converged``.
     """
     tol, max_iter, theta, value = _start(objective, theta0, tol, max_iter)
     for iteration in range(1, max_iter + 1):
