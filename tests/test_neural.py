@@ -317,3 +317,42 @@ def test_lbfgs_target_loss_and_weights():
     np.testing.assert_allclose(half.theta, alone.theta, atol=1e-8)
     with pytest.raises(ValueError, match="weights"):
         fit_lbfgs(network, features, targets, weights=-np.ones(300))
+
+
+def _product_grid(copies=3000):
+    """A base sample in which the strategic column is independent of the other one: every pair once."""
+    grid = np.array([[n, s] for n in (0.0, 1.0, 2.0) for s in (0.0, 1.0)])
+    return np.tile(grid, (copies, 1))
+
+
+def _partial_redraw_density(f_cells, delta):
+    """Closed form p (1 - f + E_{x_S'} f(x_N, x_S')) on the uniform 3 x 2 product grid."""
+    f = f_cells.reshape(3, 2)
+    return ((1 - f + f.mean(axis=1, keepdims=True)) / 6).ravel()
+
+
+def test_partial_redraw_under_independence_matches_its_closed_form():
+    delta = 0.3
+    base = _product_grid()
+    f_cells = np.array([0.1, 0.6, 0.0, 0.7, 0.35, 0.2])
+    cell = (base[:, 0] * 2 + base[:, 1]).astype(int)
+    shift = ResampleIfRejected(base, np.zeros(len(base)), delta, strategic=[1])
+    sample = shift.sample(f_cells[cell], seed=0).features
+    drawn = (sample[:, 0] * 2 + sample[:, 1]).astype(int)
+    frequencies = np.bincount(drawn, minlength=6) / len(drawn)
+    expected = _partial_redraw_density(f_cells, delta)
+    standard_error = np.sqrt(expected * (1 - expected) / len(drawn))
+    assert np.all(np.abs(frequencies - expected) < 4 * standard_error)
+
+
+def test_partial_redraw_under_independence_keeps_the_2023_constants():
+    rng = np.random.default_rng(0)
+    for delta in (0.1, 0.5, 0.9):
+        constants = rir_constants(delta)
+        base_density = np.full(6, 1 / 6)
+        for _ in range(200):
+            f, f_new = rng.uniform(0, 1 - delta, size=(2, 6))
+            q, q_new = _partial_redraw_density(f, delta), _partial_redraw_density(f_new, delta)
+            assert np.all(base_density <= constants.norm_constant * q + 1e-15)
+            chi2 = np.sum((q_new - q) ** 2 / q)
+            assert chi2 <= constants.epsilon * np.mean((f_new - f) ** 2) + 1e-15

@@ -375,3 +375,132 @@ def test_uniform_arm_checker_explains_mistakes(capsys):
         )
     with pytest.raises(AssertionError, match="shape"):
         check_uniform_arm(lambda rho, rounds, theta0: np.zeros(3))
+
+
+# --- The published loop, orbit diagnostics and the published stochastic schedules -------------
+
+from inloop.performative.dynamics import periodic_orbit, tail_period  # noqa: E402
+from inloop.performative.published import (  # noqa: E402
+    published_logistic_regression,
+    published_rrm,
+    published_step_size,
+)
+from inloop.performative.schedules import deployment_sizes, sgd_deploy  # noqa: E402
+
+
+def test_published_solver_reaches_the_newton_minimiser_on_a_well_conditioned_problem(
+    small_logistic,
+):
+    objective = small_logistic
+    features, labels = objective.features, objective.labels
+    exact = newton(objective, np.zeros(4)).theta
+    solve = published_logistic_regression(
+        features, labels, objective.regularization, tol=1e-14, squared_penalty=True
+    )
+    assert not solve.capped
+    assert np.linalg.norm(solve.theta - exact) < 1e-4
+
+
+def test_published_solver_reports_its_cap(small_logistic):
+    objective = small_logistic
+    solve = published_logistic_regression(
+        objective.features, objective.labels, objective.regularization, max_iter=3
+    )
+    assert solve.capped and solve.iterations == 3
+
+
+def test_published_step_is_one_over_the_mean_smoothness():
+    features = np.array([[1.0, 1.0], [3.0, 1.0]])
+    # mean |x|^2 / 4 = (2 + 10) / 8 = 1.5
+    assert published_step_size(features, 0.5) == pytest.approx(0.5)
+
+
+def test_published_loop_reproduces_the_authors_erm_fit(credit):
+    solve = published_logistic_regression(credit.features, credit.labels, 1 / credit.n_samples)
+    accuracy = np.mean((credit.features @ solve.theta > 0) == credit.labels)
+    assert abs(accuracy - 0.7207059977120445) < 1e-15
+    assert abs(solve.loss - 0.6099486754166711) < 1e-12
+    assert abs(np.linalg.norm(solve.theta) - 2.4515844200763777) < 1e-12
+
+
+def test_published_rrm_records_one_entry_per_round(credit):
+    run = published_rrm(
+        credit.features, credit.labels, credit.strategic_features, 0.01, 2, max_iter=50
+    )
+    assert run.thetas.shape == (3, 11) and run.loss_start.shape == (2,)
+    assert run.capped.all() and run.step_lengths.shape == (2,)
+    np.testing.assert_allclose(run.thetas[0], run.erm.theta)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(tol=0.0), "tol"),
+        (dict(max_iter=0), "max_iter"),
+        (dict(theta_init=np.zeros(3)), "theta_init"),
+    ],
+)
+def test_published_solver_rejects_bad_input(small_logistic, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        published_logistic_regression(small_logistic.features, small_logistic.labels, 0.1, **kwargs)
+
+
+def _flip_map(mu):
+    """Flip normal form G(x) = -(1 + mu) x + x^3: fixed point 0, 2-cycle +-sqrt(mu) for mu > 0."""
+    return (lambda x: -(1 + mu) * x + x**3), (lambda x: np.array([[-(1 + mu) + 3 * x[0] ** 2]]))
+
+
+def test_periodic_orbit_finds_the_repelling_fixed_point_and_the_attracting_2_cycle():
+    rrm_map, jacobian = _flip_map(0.2)
+    fixed = periodic_orbit(rrm_map, jacobian, np.array([0.05]), period=1)
+    assert abs(fixed.points[0, 0]) < 1e-10 and not fixed.attracting
+    assert fixed.multipliers[0].real == pytest.approx(-1.2)
+    cycle = periodic_orbit(rrm_map, jacobian, np.array([0.5]), period=2)
+    assert cycle.points[:, 0] == pytest.approx([np.sqrt(0.2), -np.sqrt(0.2)])
+    assert cycle.attracting and cycle.multipliers[0].real == pytest.approx((-1 + 2 * 0.2) ** 2)
+    assert cycle.period == 2 and cycle.residual < 1e-10
+
+
+def test_periodic_orbit_raises_when_newton_fails():
+    with pytest.raises(RuntimeError, match="Newton"):
+        periodic_orbit(lambda x: x + 1.0, lambda x: 2.0 * np.eye(1), [0.0], max_iter=2)
+
+
+def test_tail_period_detects_fixed_points_and_cycles():
+    assert tail_period(np.ones((10, 2))) == 1
+    alternating = np.array([[(-1.0) ** t] for t in range(10)])
+    assert tail_period(alternating) == 2
+    assert tail_period(np.arange(10.0)[:, None]) is None
+    with pytest.raises(ValueError, match="max_period"):
+        tail_period(np.ones((3, 1)), max_period=5)
+
+
+def test_deployment_sizes_follow_the_schedules_and_sum_to_the_budget():
+    assert deployment_sizes("k", 10).tolist() == [1, 2, 3, 4]
+    assert deployment_sizes("square", 10).tolist() == [1, 4, 5]
+    assert deployment_sizes("sqrt", 5).tolist() == [1, 2, 2]
+    assert deployment_sizes("greedy", 3).tolist() == [1, 1, 1]
+    with pytest.raises(ValueError, match="schedule"):
+        deployment_sizes("daily", 3)
+
+
+def test_sgd_deploy_is_reproducible_and_lazy_wins_at_strong_performativity():
+    greedy = sgd_deploy(10.0, 0.1, 0.9, 10.0, 2000, 20, "greedy", seed=3)
+    again = sgd_deploy(10.0, 0.1, 0.9, 10.0, 2000, 20, "greedy", seed=3)
+    lazy = sgd_deploy(10.0, 0.1, 0.9, 10.0, 2000, 20, "k", seed=3)
+    np.testing.assert_array_equal(greedy.thetas, again.thetas)
+    assert greedy.deployments[-1] == 2000 and lazy.deployments[-1] == len(
+        deployment_sizes("k", 2000)
+    )
+    assert lazy.errors[:, -1].max() < greedy.errors[:, -1].min()
+
+
+def test_sgd_deploy_without_noise_contracts_towards_the_stable_point():
+    run = sgd_deploy(1.0, 0.0, 0.5, 0.0, 500, 1, "k", seed=0)
+    assert run.stable_point == pytest.approx(2.0)
+    assert run.errors[0, -1] < run.errors[0, 0]
+
+
+def test_sgd_deploy_rejects_eps_of_one():
+    with pytest.raises(ValueError, match="epsilon"):
+        sgd_deploy(1.0, 0.1, 1.0, 0.0, 10, 1)
