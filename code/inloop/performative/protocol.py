@@ -34,7 +34,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from .objectives import MixtureObjective, Objective
-from .solvers import SolverResult, newton
+from .solvers import newton
 
 
 class RoundResult(Protocol):

@@ -17,8 +17,8 @@ models are provided:
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import cast
 from dataclasses import dataclass, field
+from typing import cast
 
 import numpy as np
 from scipy.special import expit
