@@ -25,7 +25,6 @@ FIGURES_PENDING = {
     "03_lower_bounds_arm",
     "04_games",
     "05_red_flag_tokens",
-    "06_early_exit",
 }
 
 pytestmark = pytest.mark.skipif(not SITE.is_dir(), reason="the site is not built")
