@@ -548,7 +548,7 @@ def test_trust_update_checker_accepts_bayes_rule_and_explains_wrong_answers():
         check_trust_update(in_place)
 
 
-@pytest.mark.parametrize("n", [5, 6, 7, 9, 12])
+@pytest.mark.parametrize("n", range(3, 13))
 def test_ring_stable_forecasts_are_failure_and_the_three_rotations_of_110(n):
     """The claim of the exercise on rings: with t = 1/2 the stable forecasts under full trust are
     'nobody cooperates' and, when 3 divides n, the three rotations of (1, 1, 0, 1, 1, 0, ...),
