@@ -16,7 +16,7 @@ def check_pivotal_probability(candidate: Callable[[np.ndarray, int], float]) -> 
     """Check ``candidate(probs, threshold)``: the probability that exactly ``threshold - 1`` of the
     independent neighbours (cooperating with probabilities ``probs``) cooperate.
 
-    Raises :class:`inloop._exercise.ExerciseFailure` (an ``AssertionError``) with a message that
+    Raises ``inloop._exercise.ExerciseFailure`` (an ``AssertionError``) with a message that
     says what is wrong, or prints a confirmation.
     """
     rng = np.random.default_rng(0)
@@ -71,7 +71,7 @@ def check_trust_update(candidate: Callable[[float, np.ndarray, np.ndarray, float
     ``probs`` are the forecasts for the agent's neighbours, ``actions`` (0/1) what they did and
     ``alpha`` the innate prior; the answer is Bayes' rule of Definition 4.2,
     :math:`\\tau L^{\\mathrm{pred}} / (\\tau L^{\\mathrm{pred}} + (1-\\tau) L^{\\alpha})`.
-    Raises :class:`inloop._exercise.ExerciseFailure` with a message that says what is wrong, or
+    Raises ``inloop._exercise.ExerciseFailure`` with a message that says what is wrong, or
     prints a confirmation.
     """
     rng = np.random.default_rng(1)
