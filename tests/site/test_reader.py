@@ -23,7 +23,6 @@ FIGURES_PENDING = {
     "01_performative_foundations",
     "02_neural_performative",
     "03_lower_bounds_arm",
-    "04_games",
     "05_red_flag_tokens",
 }
 
