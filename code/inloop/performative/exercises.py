@@ -2,7 +2,7 @@
 
 A checker runs a student's function on inputs with known answers and fails with a message that
 says *what* is wrong (shape, sign, untouched columns, input modified in place, speed), or prints a
-confirmation (:mod:`inloop._exercise`).
+confirmation (both through ``inloop._exercise``).
 """
 
 from __future__ import annotations
