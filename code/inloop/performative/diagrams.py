@@ -10,8 +10,8 @@ Two pictures recur in Chapters 1–3:
   minimizer (ARM) mixes the last :math:`\\tau` snapshots with weights :math:`\\alpha_j` summing to one.
 
 Both functions draw on a given ``Axes`` (or create a figure no wider than
-:data:`inloop.plotting.MAX_WIDTH`), use colours from the colour-blind-safe
-:data:`inloop.plotting.PALETTE`, mark every arrow kind by a line style as well as a colour, and return
+``inloop.plotting.MAX_WIDTH``), use colours from the colour-blind-safe
+``inloop.plotting.PALETTE``, mark every arrow kind by a line style as well as a colour, and return
 the ``Axes``. Boxes and arrows carry a ``gid`` (``"node"``, ``"deploy"``, ``"respond"``, ``"retrain"``)
 so that tests and readers can find them.
 """
@@ -187,7 +187,7 @@ def rrm_vs_arm_diagram(
     :math:`\\mathcal D(\\theta_t)`; in the ARM row from the last ``window`` snapshots
     :math:`\\mathcal D(\\theta_{t-j})`, :math:`j < \\texttt{window}`, each labelled with its weight
     :math:`\\alpha_j` (early rounds with fewer snapshots mix the ones they have, as the uniform rules
-    of :func:`inloop.performative.mixture_weights` do; only the full-window arrows are labelled).
+    of ``inloop.performative.mixture_weights`` do; only the full-window arrows are labelled).
 
     Parameters
     ----------
