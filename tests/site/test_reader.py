@@ -22,7 +22,6 @@ CHAPTERS = sorted((SITE / "chapters").glob("*.html")) if SITE.is_dir() else []
 FIGURES_PENDING = {
     "01_performative_foundations",
     "02_neural_performative",
-    "03_lower_bounds_arm",
     "05_red_flag_tokens",
 }
 
