@@ -148,3 +148,38 @@ def test_the_api_page_documents_every_public_module():
     assert not documented - modules - {"inloop._random", "inloop._exercise"}, sorted(
         documented - modules
     )
+
+
+ENTRY_POINTS = {
+    "inloop.performative": [
+        "affine_risk_minimization",
+        "repeated_risk_minimization",
+        "proximal_risk_minimization",
+        "repeated_gradient_descent",
+        "newton",
+        "gradient_descent",
+        "best_response",
+        "StrategicCredit",
+        "GaussianLocationProblem",
+        "GaussianQuadraticInstance",
+        "Trajectory",
+    ],
+    "inloop.neural": ["fit_lbfgs", "neural_rrm", "fit_base", "NeuralRIRProblem"],
+    "inloop.data": ["resolve_data_file", "load_credit", "load_mnist5k", "split_images"],
+}
+
+
+@pytest.mark.parametrize("module", sorted(ENTRY_POINTS))
+def test_public_entry_points_have_numpydoc_sections(module):
+    import importlib
+    import inspect
+
+    package = importlib.import_module(module)
+    for name in ENTRY_POINTS[module]:
+        doc = inspect.getdoc(getattr(package, name)) or ""
+        shared = "Parameters and return value as in :func:"  # a thin variant points to its parent
+        assert (
+            "Parameters\n----------" in doc or "Attributes\n----------" in doc or shared in doc
+        ), name
+        if inspect.isfunction(getattr(package, name)):
+            assert "Returns\n-------" in doc or "return value as in" in doc, name

@@ -255,6 +255,22 @@ def fit_base(shift: ResampleIfRejected, width: int = 8, init_seed=0, **solver_op
 
     The normalised risk :math:`L/(1-\\delta)^2` does not depend on :math:`\\delta`, so the parameters found
     here serve every :math:`\\delta` with the same width (pass them as ``theta0`` to :func:`neural_rrm`).
+
+    Parameters
+    ----------
+    shift : ResampleIfRejected
+        Holds the base sample and :math:`\\delta`.
+    width : int
+        Hidden width.
+    init_seed : int
+        Seed of the initial parameters.
+    **solver_options
+        Keyword arguments of :func:`~inloop.neural.training.fit_lbfgs`.
+
+    Returns
+    -------
+    FitResult
+        The fitted parameters (flat) and the solver report.
     """
     network = ScaledSigmoidNetwork(shift.n_features, width, shift.delta, seed=init_seed)
     return fit_lbfgs(
@@ -279,6 +295,31 @@ def neural_rrm(
     ``seed``. Rounds follow equation (5) through Chapter 1's
     :func:`~inloop.performative.rrm.repeated_risk_minimization`; ``solver_options`` go to
     :func:`~inloop.neural.training.fit_lbfgs`; ``donor_sets`` sets the evaluation of expected risks.
+
+    Parameters
+    ----------
+    shift : ResampleIfRejected
+        The distribution map (its ``delta`` is also the network's).
+    rounds : int
+        Deployments after the first.
+    width : int
+        Hidden width of the network.
+    seed : int, None or numpy.random.Generator
+        Randomness of the RIR draws.
+    theta0 : array_like, shape (p,), optional
+        Parameters of :math:`f_0`; fitted to the base sample when ``None``.
+    init_seed : int
+        Seed of the initialisation when :math:`f_0` is fitted here.
+    donor_sets : int
+        Donor draws used to evaluate expected risks.
+    **solver_options
+        Keyword arguments of :func:`~inloop.neural.training.fit_lbfgs`.
+
+    Returns
+    -------
+    NeuralRRMHistory
+        Parameters (rounds + 1, p), performative and decoupled risks, accuracies, prediction gaps and
+        the solver report of every round.
     """
     rounds = check_positive_int(rounds, "rounds")
     problem = NeuralRIRProblem(

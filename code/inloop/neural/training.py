@@ -142,6 +142,24 @@ def fit_lbfgs(
       how long L-BFGS needs to match another solver's loss).
 
     The network is left at the returned parameters; the reported loss is equation (4) itself.
+
+    Parameters
+    ----------
+    network : ScaledSigmoidNetwork
+        The model, started from its current parameters.
+    features : array_like, shape (n, d)
+    targets : array_like, shape (n,)
+        Targets :math:`t = (1-\\delta)y` (see :func:`recode_labels`).
+    weights : array_like, shape (n,), optional
+        Non-negative row weights (normalised to sum to one); uniform by default.
+    tol, rtol, window, max_iter, memory, target_loss
+        The stopping rules above and the L-BFGS memory.
+
+    Returns
+    -------
+    FitResult
+        Parameters (flat, shape (p,)), loss (4), largest gradient entry, iterations, the rule that
+        stopped the run and its wall-clock seconds.
     """
     tol = check_real(tol, "tol", low=0.0, low_open=True)
     rtol = check_real(rtol, "rtol", low=0.0)

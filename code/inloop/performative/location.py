@@ -31,6 +31,18 @@ class GaussianLocationProblem(ExactProblem):
     As a performative problem (for the drivers of :mod:`inloop.performative.rrm`) its parameters
     have shape ``(1,)``, or ``(runs, 1)`` for many independent runs at once; the closed forms below
     (:meth:`decoupled_risk`, :meth:`rrm_map`, ...) take scalars or arrays of any shape.
+
+    Parameters
+    ----------
+    mu : float
+        Mean :math:`\\mu` of the data when the deployed model is 0.
+    sigma : float
+        Standard deviation :math:`\\sigma \\ge 0` (it does not depend on the model).
+    epsilon : float
+        Sensitivity :math:`\\varepsilon \\ge 0`: how far the mean moves per unit of :math:`\\theta`.
+    gamma, beta, kappa : float
+        The loss :math:`\\tfrac{\\gamma}{2}\\theta^2 - \\beta z\\theta + \\tfrac{\\kappa}{2} z^2`
+        (:math:`\\gamma > 0`, :math:`\\beta > 0`, :math:`\\kappa \\ge 0`).
     """
 
     mu: float

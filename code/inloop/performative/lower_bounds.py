@@ -37,6 +37,17 @@ class GaussianQuadraticInstance(ExactProblem):
     :math:`\\beta`-Lipschitz in :math:`z`, the only part of joint smoothness the RRM analysis uses (full
     joint smoothness would also need :math:`\\gamma \\le \\beta`); the map is :math:`\\lVert B\\rVert_2`-sensitive
     in Wasserstein-1.
+
+    Parameters
+    ----------
+    matrix : array_like, shape (d, d)
+        :math:`B`, how the mean moves with the deployed model.
+    offset : array_like, shape (d,)
+        :math:`e`, the mean when the deployed model is 0.
+    beta, gamma : float
+        The loss constants (:math:`\\beta, \\gamma > 0`).
+    sigma : float
+        Noise level :math:`\\sigma \\ge 0`.
     """
 
     matrix: np.ndarray

@@ -33,12 +33,32 @@ RESPONSES = ("best_response", "risk_proportional")
 
 
 def best_response(features, theta, epsilon: float, strategic) -> np.ndarray:
-    """Features after every applicant best-responds to ``theta``: :math:`x'_S = x_S - \\varepsilon\\theta_S`."""
+    """Features after every applicant best-responds to ``theta``: :math:`x'_S = x_S - \\varepsilon\\theta_S`.
+
+    Parameters
+    ----------
+    features : array_like, shape (n, d)
+        The applicants before they respond (the input is not modified).
+    theta : array_like, shape (d,)
+        The deployed logistic model.
+    epsilon : float
+        Strength of the response, :math:`\\varepsilon \\ge 0`.
+    strategic : sequence of int
+        The columns :math:`S` applicants can change.
+
+    Returns
+    -------
+    ndarray, shape (n, d)
+        The features after the response.
+    """
     return _shift(features, theta, epsilon, strategic, effort=None)
 
 
 def risk_proportional_response(features, theta, epsilon: float, strategic) -> np.ndarray:
-    """Features after a risk-proportional response: :math:`x'_S = x_S - \\varepsilon\\sigma(x^\\top\\theta)\\theta_S`."""
+    """Features after a risk-proportional response: :math:`x'_S = x_S - \\varepsilon\\sigma(x^\\top\\theta)\\theta_S`.
+
+    Parameters and return value as in :func:`best_response`.
+    """
     return _shift(features, theta, epsilon, strategic, effort="risk")
 
 
