@@ -32,6 +32,12 @@ class NeuralSettings(Settings):
         4.0, low=0.0, low_open=True, doc="theta grid [-w, w] that measures the W1 sensitivity"
     )
     sensitivity_grid_points: int = setting(2001, minimum=3, doc="points of that grid")
+    # The concept diagram: one RIR round on a handful of individuals.
+    diagram_rows: int = setting(6, minimum=2, doc="individuals drawn in the RIR diagram")
+    diagram_delta: float = setting(
+        0.3, low=0.0, high=1.0, low_open=True, high_open=True, doc="delta of the RIR diagram"
+    )
+    diagram_seed: int = setting(0, doc="seed of the RIR diagram's draws and coins")
     # The induced density of RIR on a continuous base (goodness-of-fit check).
     density_delta: float = setting(
         0.2, low=0.0, high=1.0, low_open=True, high_open=True, doc="delta of the density check"
