@@ -356,3 +356,95 @@ def test_partial_redraw_under_independence_keeps_the_2023_constants():
             assert np.all(base_density <= constants.norm_constant * q + 1e-15)
             chi2 = np.sum((q_new - q) ** 2 / q)
             assert chi2 <= constants.epsilon * np.mean((f_new - f) ** 2) + 1e-15
+
+
+# ---------------------------------------------------------------- settings and exercise checkers
+
+
+def test_neural_settings_presets_and_validation():
+    from inloop.neural import NeuralSettings
+
+    book, paper = NeuralSettings.for_scale("book"), NeuralSettings.for_scale("paper")
+    assert book.deltas == (0.1, 0.4, 0.7, 0.9) and book.rounds == 8 and book.width == 8
+    assert book.solver == {"rtol": 1e-3, "max_iter": 300}
+    assert book.start_widths == (8, 16, 32)
+    for name, value in NeuralSettings.PAPER.items():
+        assert getattr(paper, name) == value
+    assert paper.rounds == 30 and paper.seeds == (0, 1, 2, 3, 4) and paper.rtol == 1e-5
+    assert paper.deltas == book.deltas and paper.widths == book.widths
+    assert NeuralSettings(width=12, widths=(16, 32)).start_widths == (12, 16, 32)
+    with pytest.raises(ValueError, match="deltas"):
+        NeuralSettings(deltas=(0.5, 1.0))
+    with pytest.raises(ValueError, match="start_delta"):
+        NeuralSettings(start_delta=0.0)
+    with pytest.raises(ValueError, match="rtol"):
+        NeuralSettings(rtol=0.0)
+    with pytest.raises(ValueError, match="widths"):
+        NeuralSettings(widths=(8, 0))
+    with pytest.raises(ValueError, match="floor_seeds"):
+        NeuralSettings(floor_seeds=(3, 3))
+    with pytest.raises(ValueError, match="width_seeds"):
+        NeuralSettings(width_seeds=(0,))
+    with pytest.raises(ValueError, match="deltas must not repeat"):
+        NeuralSettings(deltas=(0.7, 0.7))
+    with pytest.raises(ValueError, match="scale"):
+        NeuralSettings.for_scale("huge")
+
+
+def _reference_rows(predictions, delta):
+    g = predictions + delta
+    return (1 - g + g.mean()) / len(g)
+
+
+def test_sensitivity_ratio_checker_accepts_the_answer_and_names_mistakes(capsys):
+    from inloop._exercise import ExerciseFailure
+    from inloop.neural.exercises import check_sensitivity_ratio
+
+    def answer(f, f_new, delta):
+        q, q_new = _reference_rows(f, delta), _reference_rows(f_new, delta)
+        return chi_square(q_new, q) / np.mean((f_new - f) ** 2)
+
+    check_sensitivity_ratio(answer)
+    assert capsys.readouterr().out.startswith("Correct:")
+
+    def summed(f, f_new, delta):
+        return answer(f, f_new, delta) / len(f)
+
+    with pytest.raises(ExerciseFailure, match="deployed"):
+        check_sensitivity_ratio(
+            lambda f, f_new, delta: (
+                chi_square(_reference_rows(f, delta), _reference_rows(f_new, delta))
+                / np.mean((f_new - f) ** 2)
+            )
+        )
+    with pytest.raises(ExerciseFailure, match="not its sum"):
+        check_sensitivity_ratio(summed)
+    with pytest.raises(ExerciseFailure, match="wrong ratio"):
+        check_sensitivity_ratio(lambda f, f_new, delta: 1.0)
+
+
+def test_rir_draw_checker_accepts_the_answer_and_names_mistakes(capsys):
+    from inloop._exercise import ExerciseFailure
+    from inloop.neural.exercises import check_rir_draw
+
+    def answer(predictions, delta, size, rng):
+        n = len(predictions)
+        rows = rng.integers(n, size=size)
+        rejected = rng.random(size) < predictions[rows] + delta
+        return np.where(rejected, rng.integers(n, size=size), rows)
+
+    check_rir_draw(answer)
+    assert capsys.readouterr().out.startswith("Correct:")
+
+    def until_kept(predictions, delta, size, rng):
+        weights = 1 - predictions - delta
+        return rng.choice(len(predictions), size=size, p=weights / weights.sum())
+
+    with pytest.raises(ExerciseFailure, match="ONE fresh draw"):
+        check_rir_draw(until_kept)
+    with pytest.raises(ExerciseFailure, match="uniform"):
+        check_rir_draw(lambda p, delta, size, rng: rng.integers(len(p), size=size))
+    with pytest.raises(ExerciseFailure, match="shape"):
+        check_rir_draw(lambda p, delta, size, rng: np.zeros(3, dtype=int))
+    with pytest.raises(ExerciseFailure, match="integer row indices"):
+        check_rir_draw(lambda p, delta, size, rng: rng.random(size))

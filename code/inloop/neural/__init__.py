@@ -43,6 +43,7 @@ from .rir import (
     rir_sensitivity_2023,
 )
 from .rrm import NeuralRIRProblem, NeuralRRMHistory, RIRSampleObjective, fit_base, neural_rrm
+from .settings import NeuralSettings
 from .training import FitResult, accuracy, fit_adam, fit_lbfgs, recode_labels, squared_loss
 
 __all__ = [
@@ -50,6 +51,7 @@ __all__ = [
     "FitResult",
     "NeuralRIRProblem",
     "NeuralRRMHistory",
+    "NeuralSettings",
     "RIRConstants",
     "RIRSample",
     "RIRSampleObjective",
