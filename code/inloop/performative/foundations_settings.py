@@ -63,7 +63,9 @@ class FoundationsSettings(Settings):
     tight_epsilons: tuple[float, ...] = setting(
         (0.2, 0.6), low=0.0, doc="sensitivities at which q(eta) is shown attained (beta = gamma)"
     )
-    tight_largest_step: float = setting(1.0, **_POSITIVE, doc="largest step of that check")
+    tight_steps: tuple[float, ...] = setting(
+        (0.01, 1.0), **_POSITIVE, doc="smallest and largest step of that check"
+    )
     tight_step_count: int = setting(50, minimum=2, doc="step sizes of that check")
     # Strategic classification on the credit data.
     rounds: int = setting(25, minimum=3, doc="exact RRM rounds on the credit data")
@@ -98,7 +100,11 @@ class FoundationsSettings(Settings):
     )
     root_tolerance: float = setting(1e-3, **_POSITIVE, doc="tolerance of that root search")
     bracket_offset: float = setting(0.3, **_POSITIVE, doc="bracket eps* -+ this offset")
-    bracket_rounds: int = setting(60, minimum=22, doc="RRM rounds of the bracketing runs")
+    bracket_rounds: int = setting(60, minimum=31, doc="RRM rounds of the bracketing runs")
+    transient_rounds: int = setting(
+        10, minimum=1, doc="rounds skipped before a bracketing run's rate is measured"
+    )
+    rate_window: int = setting(20, minimum=2, doc="rounds over which a converging rate is measured")
     contrast_epsilons: tuple[float, ...] = setting(
         (2.0, 10.0), **_POSITIVE, doc="far below and far above eps*, run with the bracket"
     )
@@ -138,9 +144,16 @@ class FoundationsSettings(Settings):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if len(self.rgd_steps) != 2 or not self.rgd_steps[0] < self.rgd_steps[1]:
+        for name in ("rgd_steps", "tight_steps"):
+            low_high = getattr(self, name)
+            if len(low_high) != 2 or not low_high[0] < low_high[1]:
+                raise ValueError(
+                    f"{name} must be (smallest, largest) with smallest < largest, got {low_high}."
+                )
+        if self.bracket_rounds < self.transient_rounds + self.rate_window + 1:
             raise ValueError(
-                f"rgd_steps must be (smallest, largest) with smallest < largest, got {self.rgd_steps}."
+                "bracket_rounds must exceed transient_rounds + rate_window, got "
+                f"{self.bracket_rounds} <= {self.transient_rounds} + {self.rate_window}."
             )
         unknown = set(self.plotted_epsilons) - set(self.stochastic_epsilons)
         if unknown:
