@@ -134,3 +134,17 @@ def test_contributing_example_runs():
     assert arm.step_lengths[-1] < 1e-6, "two snapshots should converge on the rotating shift"
     stable = np.linalg.solve(np.eye(2) - namespace["problem"].matrix, namespace["problem"].offset)
     np.testing.assert_allclose(arm.thetas[-1], stable, atol=1e-6)
+
+
+def test_the_api_page_documents_every_public_module():
+    page = (Path(__file__).resolve().parents[1] / "front" / "api.md").read_text()
+    documented = set(re.findall(r"automodule:: (inloop[\w.]*)", page))
+    modules = {
+        "inloop." + ".".join(path.relative_to(PACKAGE).with_suffix("").parts)
+        for path in PACKAGE.rglob("*.py")
+        if path.name != "__init__.py" and not path.name.startswith("_")
+    }
+    assert not modules - documented, f"missing from front/api.md: {sorted(modules - documented)}"
+    assert not documented - modules - {"inloop._random", "inloop._exercise"}, sorted(
+        documented - modules
+    )

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from inloop._exercise import ExerciseFailure
 from inloop.data import credit
 from inloop.performative import (
     MixtureObjective,
@@ -15,6 +16,7 @@ from inloop.performative import (
     proximal_risk_minimization,
     repeated_risk_minimization,
 )
+from inloop.performative.exercises import check_linear_arm_rate, check_rir_chi_square
 from inloop.performative.protocol import ExactProblem
 
 
@@ -230,3 +232,80 @@ def test_resampled_tau_one_matches_chapter_two_rrm(resampled):
     expected = repeated_risk_minimization(problem, theta0, 2, seed=1).thetas
     arm = affine_risk_minimization(problem, theta0, 2, weights=1, seed=1).thetas
     np.testing.assert_array_equal(arm, expected)
+
+
+# Exercise checkers of Chapter 3: a right answer passes, each typical mistake gets its own message.
+
+
+def _rate(rho, weights, flip=1.0, reverse=False, pick=None):
+    alphas = np.asarray(weights, dtype=float)
+    alphas = alphas[::-1] if reverse else alphas
+    roots = np.roots(np.concatenate(([1.0], -flip * rho * alphas)))
+    return pick(roots) if pick else np.max(np.abs(roots))
+
+
+def test_linear_arm_rate_checker_accepts_a_right_answer(capsys):
+    check_linear_arm_rate(_rate)
+    assert capsys.readouterr().out.startswith("Correct:")
+
+
+@pytest.mark.parametrize(
+    "answer, message",
+    [
+        (lambda rho, w: _rate(rho, w, reverse=True), "wrong powers"),
+        (lambda rho, w: _rate(rho, w, flip=-1.0), "sign of rho"),
+        (lambda rho, w: _rate(rho, w, pick=lambda r: np.max(r.real)), "largest real part"),
+        (lambda rho, w: _rate(rho, w, pick=lambda r: np.min(np.abs(r))), "smallest root"),
+        (lambda rho, w: abs(rho), "RRM's rate"),
+        (lambda rho, w: "fast", "raised"),
+        (lambda rho, w: np.nan, "finite"),
+    ],
+)
+def test_linear_arm_rate_checker_explains_mistakes(answer, message):
+    with pytest.raises(ExerciseFailure, match=message):
+        check_linear_arm_rate(answer)
+
+
+def _chi_square(base, f, f_new):
+    old = 1 - f + base @ f
+    new = 1 - f_new + base @ f_new
+    return base @ ((new - old) ** 2 / old)
+
+
+def test_rir_chi_square_checker_accepts_a_right_answer(capsys):
+    check_rir_chi_square(_chi_square)
+    assert capsys.readouterr().out.startswith("Correct:")
+
+
+def _in_place(base, f, f_new):
+    value = _chi_square(base, f, f_new)
+    f_new -= f
+    return value
+
+
+@pytest.mark.parametrize(
+    "answer, message",
+    [
+        (
+            lambda p, f, g: p @ (((1 - g + p @ g) - (1 - f + p @ f)) ** 2 / (1 - g + p @ g)),
+            "divided by w_f'",
+        ),
+        (lambda p, f, g: p @ ((g - f) ** 2 / (1 - f + p @ f)), "centred"),
+        (lambda p, f, g: p @ ((g - f) ** 2 / (1 - f)), "not 1 - f"),
+        (lambda p, f, g: p @ (((1 - g + p @ g) - (1 - f + p @ f)) ** 2), "forgot to divide"),
+        (lambda p, f, g: _chi_square(np.full(p.size, 1 / p.size), f, g), "base masses"),
+        (_in_place, "in place"),
+        (lambda p, f, g: 2 * _chi_square(p, f, g), "Compute w"),
+    ],
+)
+def test_rir_chi_square_checker_explains_mistakes(answer, message):
+    with pytest.raises(ExerciseFailure, match=message):
+        check_rir_chi_square(answer)
+
+
+def test_rir_chi_square_checker_rejects_a_positive_divergence_between_equal_predictors():
+    def biased(p, f, g):
+        return _chi_square(p, f, g) + (1.0 if np.array_equal(f, g) else 0.0)
+
+    with pytest.raises(ExerciseFailure, match="must be 0"):
+        check_rir_chi_square(biased)

@@ -630,3 +630,74 @@ def test_smoothing_option_of_the_sensitivity_study():
         smoothed=True,
     )
     assert rows[0]["bins"] == 20 and np.isfinite(rows[0]["mean cost"])
+
+
+# --- exercise checkers ------------------------------------------------------------------------
+
+
+def test_first_exit_checker_accepts_a_right_answer_and_names_each_mistake(capsys):
+    from inloop.earlyexit.exercises import check_first_exit
+
+    def right(scores, tau):
+        passes = scores >= tau
+        passes[:, -1] = True
+        return passes.argmax(axis=1)
+
+    assert check_first_exit(right) is None
+    assert capsys.readouterr().out.startswith("Correct:")
+
+    def no_fallback(scores, tau):
+        return (scores >= tau).argmax(axis=1)
+
+    def last_passing(scores, tau):
+        passes = scores >= tau
+        passes[:, -1] = True
+        return scores.shape[1] - 1 - passes[:, ::-1].argmax(axis=1)
+
+    def strict(scores, tau):
+        return right(scores, tau + 1e-12)
+
+    def one_based(scores, tau):
+        return right(scores, tau) + 1
+
+    for wrong, message in (
+        (no_fallback, "leave at the last exit"),
+        (last_passing, "first"),
+        (strict, "equal to the threshold"),
+        (one_based, "numbered from 1"),
+        (lambda scores, tau: np.zeros(2, int), "shape"),
+    ):
+        with pytest.raises(AssertionError, match=message):
+            check_first_exit(wrong)
+
+
+def test_fixed_sequence_checker_accepts_a_right_answer_and_names_each_mistake(capsys):
+    from inloop.earlyexit import fixed_sequence
+    from inloop.earlyexit.exercises import check_fixed_sequence
+
+    assert check_fixed_sequence(lambda p, level: int(fixed_sequence(p, level))) is None
+    assert capsys.readouterr().out.startswith("Correct:")
+    for wrong, message in (
+        (lambda p, level: int(np.sum(p <= level)), "stops at the first"),
+        (lambda p, level: int(np.cumprod(p < level).sum()), "equal to the level"),
+        (lambda p, level: int(fixed_sequence(p, level)) - 1, "not the index"),
+        (lambda p, level: float(fixed_sequence(p, level)), "as an int"),
+    ):
+        with pytest.raises(AssertionError, match=message):
+            check_fixed_sequence(wrong)
+
+
+def test_exit_costs_checker_accepts_a_right_answer_and_names_each_mistake(capsys):
+    from inloop.earlyexit.exercises import check_exit_costs
+
+    assert check_exit_costs(lambda blocks, heads: np.cumsum(blocks + heads)) is None
+    assert capsys.readouterr().out.startswith("Correct:")
+    for wrong, message in (
+        (lambda blocks, heads: np.cumsum(blocks) + heads, "only the head"),
+        (lambda blocks, heads: np.cumsum(blocks), "heads cost"),
+        (lambda blocks, heads: blocks + heads, "accumulate"),
+        (lambda blocks, heads: np.cumsum(blocks + heads) + 1, "expected"),
+        (lambda blocks, heads: np.zeros(2), "shape"),
+    ):
+        with pytest.raises(AssertionError, match=message):
+            check_exit_costs(wrong)

@@ -508,3 +508,57 @@ def test_bad_forecasts_and_models_are_rejected_at_the_boundary():
         train_min_norm(torch.nn.Linear(3, 3), GAME, network, epochs=1)
     with pytest.raises(ValueError, match="loss_fraction must be positive"):
         train_min_norm(MLPPredictor(3), CollectiveRiskDilemma(loss_fraction=0.0), network, epochs=1)
+
+
+def test_trust_update_checker_accepts_bayes_rule_and_explains_wrong_answers():
+    from inloop.games.exercises import check_trust_update
+
+    def log_odds(trust, probs, actions, alpha):
+        if trust in (0.0, 1.0):
+            return trust
+        evidence = np.sum(
+            actions * np.log(probs / alpha) + (1 - actions) * np.log((1 - probs) / (1 - alpha))
+        )
+        return 1 / (1 + np.exp(-(np.log(trust / (1 - trust)) + evidence)))
+
+    def products(trust, probs, actions, alpha, *, weight=None):
+        l_pred = np.prod(probs**actions * (1 - probs) ** (1 - actions))
+        l_alpha = np.prod(alpha**actions * (1 - alpha) ** (1 - actions))
+        weight = trust if weight is None else weight
+        return weight * l_pred / (weight * l_pred + (1 - weight) * l_alpha)
+
+    check_trust_update(log_odds)
+    with pytest.raises(AssertionError, match="underflow"):
+        check_trust_update(products)  # right formula, but products of 2,000 factors underflow
+    with pytest.raises(AssertionError, match="ignored the agent's trust"):
+        check_trust_update(lambda t, p, y, a: products(t, p, y, a, weight=0.5))
+    with pytest.raises(AssertionError, match="trust in the innate prior"):
+        check_trust_update(lambda t, p, y, a: 1 - log_odds(t, p, y, a))
+    with pytest.raises(AssertionError, match="swapped"):
+        check_trust_update(lambda t, p, y, a: log_odds(t, p, 1 - y, a))
+    with pytest.raises(AssertionError, match="must stay 0"):
+        check_trust_update(lambda t, p, y, a: log_odds(min(max(t, 1e-3), 1 - 1e-3), p, y, a))
+
+    def in_place(trust, probs, actions, alpha):
+        probs *= 1.0
+        actions[:] = actions[::-1]
+        return log_odds(trust, probs, actions[::-1], alpha)
+
+    with pytest.raises(AssertionError, match="in place"):
+        check_trust_update(in_place)
+
+
+@pytest.mark.parametrize("n", range(3, 13))
+def test_ring_stable_forecasts_are_failure_and_the_three_rotations_of_110(n):
+    """The claim of the exercise on rings: with t = 1/2 the stable forecasts under full trust are
+    'nobody cooperates' and, when 3 divides n, the three rotations of (1, 1, 0, 1, 1, 0, ...),
+    under which every group succeeds."""
+    game, ring = CollectiveRiskDilemma(), from_networkx(nx.cycle_graph(n))
+    stable = stable_forecasts(game, ring)
+    pattern = np.resize([1.0, 1.0, 0.0], n)
+    expected = [np.zeros(n)] + ([np.roll(pattern, s) for s in range(3)] if n % 3 == 0 else [])
+    assert sorted(map(tuple, stable)) == sorted(map(tuple, expected))
+    welfare = game.welfare(ring, stable)
+    assert (welfare[stable.sum(axis=1) > 0] == 1).all() and (
+        welfare[stable.sum(axis=1) == 0] == 0
+    ).all()
