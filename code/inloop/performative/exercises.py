@@ -276,7 +276,7 @@ def check_rgd_factor(candidate) -> None:
 
     .. math:: q(\\eta) = \\sqrt{1 - 2\\eta\\gamma + \\eta^2\\beta^2} + \\eta\\varepsilon\\beta.
 
-    The checker compares the candidate with :func:`inloop.performative.rgd_rate` on a few
+    The checker compares the candidate with :func:`inloop.performative.bounds.rgd_rate` on a few
     ``(epsilon, beta, gamma, eta)`` with :math:`\\beta > \\gamma`, and names the usual mistakes (a missing
     square root, a missing or mis-scaled shift term, :math:`\\gamma` in place of :math:`\\beta`).
     """
