@@ -105,6 +105,20 @@ class FoundationsSettings(Settings):
         10, minimum=1, doc="rounds skipped before a bracketing run's rate is measured"
     )
     rate_window: int = setting(20, minimum=2, doc="rounds over which a converging rate is measured")
+    linear_range: float = setting(
+        0.01,
+        **_POSITIVE,
+        doc="a growing run's rate is measured while its distance stays below this",
+    )
+    cycle_window: int = setting(
+        10, minimum=1, doc="rounds over which the 2-cycle approach is measured"
+    )
+    excursion_distance: float = setting(
+        1.0, **_POSITIVE, doc="distance to the stable point that counts as an excursion"
+    )
+    return_distance: float = setting(
+        0.2, **_POSITIVE, doc="distance that counts as a return after an excursion"
+    )
     contrast_epsilons: tuple[float, ...] = setting(
         (2.0, 10.0), **_POSITIVE, doc="far below and far above eps*, run with the bracket"
     )
