@@ -529,6 +529,10 @@ def test_foundations_settings_validate_and_give_the_paper_preset():
         FoundationsSettings(rounds=0)
     with pytest.raises(ValueError, match="rgd_steps"):
         FoundationsSettings(rgd_steps=(0.6, 0.01))
+    with pytest.raises(ValueError, match="tight_steps"):
+        FoundationsSettings(tight_steps=(1.0,))
+    with pytest.raises(ValueError, match="bracket_rounds"):
+        FoundationsSettings(bracket_rounds=40, rate_window=35)
     with pytest.raises(ValueError, match="plotted_epsilons"):
         FoundationsSettings(plotted_epsilons=(0.1, 0.95))
     with pytest.raises(ValueError, match="published_epsilons"):
