@@ -504,3 +504,59 @@ def test_sgd_deploy_without_noise_contracts_towards_the_stable_point():
 def test_sgd_deploy_rejects_eps_of_one():
     with pytest.raises(ValueError, match="epsilon"):
         sgd_deploy(1.0, 0.1, 1.0, 0.0, 10, 1)
+
+
+def test_foundations_settings_validate_and_give_the_paper_preset():
+    from dataclasses import FrozenInstanceError
+
+    from inloop.performative.foundations_settings import FoundationsSettings
+
+    book, paper = FoundationsSettings.for_scale("book"), FoundationsSettings.for_scale("paper")
+    assert book == FoundationsSettings()
+    assert paper.published_epsilons == book.exact_epsilons and paper.published_rounds == 25
+    assert paper.runs == 100 and paper.samples == 50_000 and paper.bracket_rounds == 200
+    assert paper.location_beta == book.location_beta  # unchanged fields stay at the book value
+    assert book.location(0.3).epsilon == 0.3 and book.location().epsilon == book.location_epsilon
+    assert book.location().stable_point == pytest.approx(
+        book.location_beta * book.location_mu / (book.location_gamma - 0.2 * book.location_beta)
+    )
+    assert book.mean_estimation(0.5).stable_point == pytest.approx(book.mean_mu / 0.5)
+    with pytest.raises(FrozenInstanceError):
+        book.rounds = 3  # type: ignore[misc]
+    with pytest.raises(ValueError, match="location_sigma"):
+        FoundationsSettings(location_sigma=0.0)
+    with pytest.raises(ValueError, match="rounds"):
+        FoundationsSettings(rounds=0)
+    with pytest.raises(ValueError, match="rgd_steps"):
+        FoundationsSettings(rgd_steps=(0.6, 0.01))
+    with pytest.raises(ValueError, match="tight_steps"):
+        FoundationsSettings(tight_steps=(1.0,))
+    with pytest.raises(ValueError, match="bracket_rounds"):
+        FoundationsSettings(bracket_rounds=40, rate_window=35)
+    with pytest.raises(ValueError, match="plotted_epsilons"):
+        FoundationsSettings(plotted_epsilons=(0.1, 0.95))
+    with pytest.raises(ValueError, match="published_epsilons"):
+        FoundationsSettings(published_epsilons=(42.0,))
+    with pytest.raises(ValueError, match="scale"):
+        FoundationsSettings.for_scale("huge")
+
+
+def test_rgd_factor_checker_accepts_the_reference_and_names_each_mistake(capsys):
+    import math
+
+    from inloop.performative.exercises import check_rgd_factor
+
+    check_rgd_factor(rgd_rate)
+    assert "Correct:" in capsys.readouterr().out
+    mistakes = {
+        "square root": lambda e, b, g, h: 1 - 2 * h * g + (h * b) ** 2 + h * e * b,
+        "missing": lambda e, b, g, h: math.sqrt(1 - 2 * h * g + (h * b) ** 2),
+        "converts": lambda e, b, g, h: math.sqrt(1 - 2 * h * g + (h * b) ** 2) + h * e,
+        "Lipschitz": lambda e, b, g, h: abs(1 - h * g) + h * e * b,
+        "added": lambda e, b, g, h: math.sqrt(1 - 2 * h * g + (h * b) ** 2) - h * e * b,
+        "expected q": lambda e, b, g, h: 0.5,
+        "Call it": lambda e, b: 0.5,
+    }
+    for message, wrong in mistakes.items():
+        with pytest.raises(AssertionError, match=message):
+            check_rgd_factor(wrong)

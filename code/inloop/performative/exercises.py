@@ -232,3 +232,76 @@ def check_rir_chi_square(candidate) -> None:
         message
         + "Compute w = 1 - f + base @ f for both predictors, then base @ ((w_new - w)**2 / w)."
     )
+
+
+def _rgd_factor_variants(epsilon: float, beta: float, gamma: float, eta: float) -> dict[str, float]:
+    """The RGD factor q(eta) and the wrong versions students most often write, by mistake."""
+    inside = 1.0 - 2.0 * eta * gamma + (eta * beta) ** 2
+    root = float(np.sqrt(inside))
+    return {
+        "correct": root + eta * epsilon * beta,
+        "no_root": inside + eta * epsilon * beta,
+        "no_shift": root,
+        "no_beta_in_shift": root + eta * epsilon,
+        "gamma_for_beta": float(abs(1.0 - eta * gamma)) + eta * epsilon * beta,
+        "shift_subtracted": root - eta * epsilon * beta,
+    }
+
+
+_RGD_FACTOR_HINTS = {
+    "no_root": (
+        "You returned 1 - 2 eta gamma + eta^2 beta^2 without the square root: that expression bounds "
+        "the *squared* distance after a gradient step, so take its square root before adding the shift."
+    ),
+    "no_shift": (
+        "The term eta * epsilon * beta is missing: it is what the move of the distribution adds, "
+        "and without it the factor would not depend on epsilon at all."
+    ),
+    "no_beta_in_shift": (
+        "The shift term must be eta * epsilon * beta: epsilon bounds how far the distribution moves "
+        "(in W1), and beta converts that move into a change of the gradient."
+    ),
+    "gamma_for_beta": (
+        "Inside the square root the quadratic term is eta^2 beta^2 (the gradient is beta-Lipschitz), "
+        "not eta^2 gamma^2; with gamma you get the factor of a perfectly conditioned problem."
+    ),
+    "shift_subtracted": (
+        "The shift term is *added*: the move of the distribution can only make the bound worse."
+    ),
+}
+
+
+def check_rgd_factor(candidate) -> None:
+    """Check ``candidate(epsilon, beta, gamma, eta)``: the RGD contraction factor of Theorem 'thm-rgd'.
+
+    .. math:: q(\\eta) = \\sqrt{1 - 2\\eta\\gamma + \\eta^2\\beta^2} + \\eta\\varepsilon\\beta.
+
+    The checker compares the candidate with :func:`inloop.performative.bounds.rgd_rate` on a few
+    ``(epsilon, beta, gamma, eta)`` with :math:`\\beta > \\gamma`, and names the usual mistakes (a missing
+    square root, a missing or mis-scaled shift term, :math:`\\gamma` in place of :math:`\\beta`).
+    """
+    cases = [
+        (0.3, 2.0, 1.0, 0.1),
+        (0.1, 3.0, 0.5, 0.05),
+        (0.45, 2.0, 1.0, 0.2),
+        (0.0, 1.5, 1.0, 0.3),
+    ]
+    for epsilon, beta, gamma, eta in cases:
+        try:
+            value = float(candidate(epsilon, beta, gamma, eta))
+        except TypeError as error:
+            fail(
+                f"Call it as candidate(epsilon, beta, gamma, eta) and return one number ({error})."
+            )
+        variants = _rgd_factor_variants(epsilon, beta, gamma, eta)
+        if np.isclose(value, variants["correct"], rtol=1e-9, atol=1e-12):
+            continue
+        for name, hint in _RGD_FACTOR_HINTS.items():
+            if np.isclose(value, variants[name], rtol=1e-9, atol=1e-12):
+                fail(hint)
+        fail(
+            f"At epsilon={epsilon}, beta={beta}, gamma={gamma}, eta={eta} expected "
+            f"q = {variants['correct']:.6f}, got {value:.6f}. The factor is the bound of a gradient "
+            "step on a fixed distribution plus the bound of the shift (see the proof of the theorem)."
+        )
+    passed("q(eta) = sqrt(1 - 2 eta gamma + eta^2 beta^2) + eta epsilon beta at every test point.")
