@@ -693,3 +693,20 @@ def test_stored_chapter_outputs_hold_no_generated_text():
         assert len(re.findall(r"[A-Za-z]{2,}", line)) <= 24, (
             f"a long line of text is stored: {line[:40]}"
         )
+
+
+def test_cross_validated_probability_holds_out_whole_groups():
+    from inloop.redflag.baselines import cross_validated_probability
+
+    rng = np.random.default_rng(0)
+    x = np.vstack([rng.normal(-1, 0.5, (20, 3)), rng.normal(1, 0.5, (20, 3))])
+    y = np.r_[np.zeros(20), np.ones(20)]
+    groups = np.r_[np.arange(20), np.arange(20)]  # item i of each class shares a group
+    p = cross_validated_probability(x, y, groups, 4, 1e-2)
+    assert p.shape == (40,) and ((p > 0.5) == y).mean() > 0.9
+    # a point's prediction does not use its own label: flipping one label leaves it unchanged
+    flipped = y.copy()
+    flipped[0] = 1.0
+    assert cross_validated_probability(x, flipped, groups, 4, 1e-2)[0] == pytest.approx(p[0])
+    with pytest.raises(ValueError, match="folds"):
+        cross_validated_probability(x, y, groups, 1, 1e-2)

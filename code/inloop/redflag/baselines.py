@@ -25,6 +25,7 @@ from ..data.files import resolve_data_file
 from ..performative import LogisticLoss, newton
 
 __all__ = [
+    "cross_validated_probability",
     "embed_sentences",
     "fit_logistic_regression",
     "load_sentence_encoder",
@@ -107,6 +108,40 @@ def fit_logistic_regression(features, labels, l2: float = 1e-3) -> np.ndarray:
             "raise l2."
         )
     return result.theta
+
+
+def cross_validated_probability(features, labels, groups, folds: int, l2: float) -> np.ndarray:
+    """Out-of-fold :math:`\\sigma(w^\\top e + b)`: each group is predicted by a fit without it.
+
+    Parameters
+    ----------
+    features : array-like of shape (n, d)
+    labels : array-like of shape (n,)
+        Binary labels.
+    groups : array-like of shape (n,)
+        Items of one group (for example the answers to one request) share a fold.
+    folds : int
+        Number of folds (at most the number of groups); groups are dealt to folds in order.
+    l2 : float
+        Ridge weight of :func:`fit_logistic_regression`.
+
+    Returns
+    -------
+    numpy.ndarray
+        (n,) probabilities.
+    """
+    x = check_array(features, "features", ndim=2)
+    y = np.asarray(labels, dtype=float)
+    names, group_index = np.unique(np.asarray(groups), return_inverse=True)
+    if not 2 <= folds <= len(names):
+        raise ValueError(f"folds must be between 2 and the number of groups ({len(names)}).")
+    fold = group_index % folds
+    out = np.empty(len(x))
+    for k in range(folds):  # one fit per fold
+        held = fold == k
+        weights = fit_logistic_regression(x[~held], y[~held], l2)
+        out[held] = predict_harmful_probability(weights, x[held])
+    return out
 
 
 def predict_harmful_probability(weights, features) -> np.ndarray:

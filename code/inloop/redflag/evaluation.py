@@ -32,6 +32,7 @@ __all__ = [
     "REFUSALS",
     "REFUSAL_OPENING",
     "Rate",
+    "auroc_interval",
     "best_of_n_success",
     "detection_by_position",
     "group_split",
@@ -211,6 +212,30 @@ def rate(outcomes) -> Rate:
     if values.size == 0:
         raise ValueError("a rate needs at least one outcome.")
     return Rate(int(values.sum()), int(values.size))
+
+
+def auroc_interval(
+    harmful_scores, benign_scores, seed: SeedLike = 0, resamples: int = 2000
+) -> tuple[float, float]:
+    """95% percentile-bootstrap interval of the AUROC (both classes resampled, vectorised).
+
+    With :math:`M_{ij} = \\mathbb 1[h_i > b_j] + \\tfrac12 \\mathbb 1[h_i = b_j]` and resampling
+    counts :math:`c^h, c^b`, one bootstrap AUROC is :math:`c^{h\\top} M c^b / (n_h n_b)`.
+
+    Returns
+    -------
+    low, high : float
+    """
+    h = check_array(harmful_scores, "harmful_scores", ndim=1)
+    b = check_array(benign_scores, "benign_scores", ndim=1)
+    check_positive_int(resamples, "resamples")
+    rng = as_generator(seed)
+    wins = (h[:, None] > b[None, :]) + 0.5 * (h[:, None] == b[None, :])
+    counts_h = rng.multinomial(len(h), np.full(len(h), 1 / len(h)), size=resamples)
+    counts_b = rng.multinomial(len(b), np.full(len(b), 1 / len(b)), size=resamples)
+    values = ((counts_h @ wins) * counts_b).sum(axis=1) / (len(h) * len(b))
+    low, high = np.quantile(values, [0.025, 0.975])
+    return float(low), float(high)
 
 
 def precision_at_base_rate(detection: float, false_positive: float, base_rate: float) -> float:

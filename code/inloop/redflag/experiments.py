@@ -137,6 +137,7 @@ def shallow_alignment(
     lr: float,
     batch_size: int,
     seed: int,
+    benign_repeats: int = 1,
 ):
     """The book's safety alignment: supervised refusals on harmful requests, own answers on benign ones.
 
@@ -158,6 +159,8 @@ def shallow_alignment(
         Rank and layers of the alignment adapter.
     steps, lr, batch_size, seed
         Of :func:`~inloop.redflag.lora.train_language_modelling`.
+    benign_repeats : int
+        Copies of each benign example, to balance a larger set of refusals.
 
     Returns
     -------
@@ -168,11 +171,12 @@ def shallow_alignment(
     """
     if not harmful_prompts or not benign_prompts:
         raise ValueError("the alignment needs at least one harmful and one benign prompt.")
+    check_positive_int(benign_repeats, "benign_repeats")
     refusals = as_generator(seed).choice(len(REFUSALS), size=len(harmful_prompts))
     examples = teacher_forced_conversations(
         tokenizer,
-        harmful_prompts + benign_prompts,
-        [REFUSALS[i] for i in refusals] + list(benign_answers),
+        harmful_prompts + list(benign_prompts) * benign_repeats,
+        [REFUSALS[i] for i in refusals] + list(benign_answers) * benign_repeats,
     )
     adapted = attach_lora(model, None, lora)
     losses = train_language_modelling(adapted, examples, steps, lr, batch_size, seed=seed)

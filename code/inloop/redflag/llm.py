@@ -35,12 +35,14 @@ __all__ = [
     "chat_prefix",
     "complies",
     "generate_conversations",
+    "generate_sets",
     "load_smollm2",
     "locate_smollm2",
     "offline_hub",
     "place_on_device",
     "prefill_lengths",
     "redact",
+    "written_texts",
     "request_in_answer",
     "silence_known_warnings",
     "teacher_forced_conversations",
@@ -276,6 +278,53 @@ def generate_conversations(
     return _stack(pieces, pad, harmful), texts
 
 
+def generate_sets(model, tokenizer, sets: dict, max_new_tokens: int, batch_size: int = 64) -> dict:
+    """Greedy answers for several prompt sets in shared batches (one ``generate`` per batch).
+
+    Parameters
+    ----------
+    model, tokenizer
+        From :func:`load_smollm2`.
+    sets : dict
+        ``name -> (prompts, prefill, harmful)``: a list of prompts, one prefill string for the set
+        (``""`` for none) and whether its answers are harmful (``window_start`` 0, else -1).
+    max_new_tokens, batch_size : int
+        As in :func:`generate_conversations`.
+
+    Returns
+    -------
+    dict
+        ``name -> (Conversations, texts)``, as :func:`generate_conversations` returns them.
+    """
+    prompts, prefills, owner = [], [], []
+    for name, (items, text, _) in sets.items():
+        prompts += list(items)
+        prefills += [text] * len(items)
+        owner += [name] * len(items)
+    if not prompts:
+        raise ValueError("the prompt sets are empty; pass at least one prompt.")
+    everything, texts = generate_conversations(
+        model,
+        tokenizer,
+        prompts,
+        prefill=prefills,
+        max_new_tokens=max_new_tokens,
+        batch_size=batch_size,
+    )
+    rows = np.array(owner)
+    out = {}
+    for name, (_, _, harmful) in sets.items():
+        index = torch.as_tensor(np.flatnonzero(rows == name))
+        part = everything.select(index)
+        end = int((part.response_start + part.response_length).max())
+        window = torch.full_like(part.window_start, 0 if harmful else -1)
+        part = Conversations(
+            part.tokens[:, :end], part.response_start, part.response_length, window
+        )
+        out[name] = (part, [texts[i] for i in index.tolist()])
+    return out
+
+
 def _generate_batch(model, heads, prefill_length, options, tokenizer):
     """One call of ``generate`` on left-padded heads; the rows come back right-aligned."""
     eos, pad, samples = (
@@ -401,6 +450,22 @@ def complies(texts: list[str]) -> np.ndarray:
         [not any(marker.lower() in text for marker in REFUSAL_MARKERS) for text in lowered],
         dtype=bool,
     )
+
+
+def written_texts(tokenizer, conversations: Conversations, from_slot) -> list[str]:
+    """The answer text from slot ``from_slot`` on (an int or one per row), end-of-turn excluded.
+
+    With ``from_slot`` the length of a prefill, this is the text the model wrote itself.
+    """
+    start = torch.as_tensor(from_slot).reshape(-1).expand(len(conversations))
+    eos = tokenizer.convert_tokens_to_ids("<|im_end|>")
+    rows = []
+    for i in range(len(conversations)):  # decoding is per text; no model work
+        a = int(conversations.response_start[i])
+        end = a + int(conversations.response_length[i])
+        ids = conversations.tokens[i, a + int(start[i]) : end]
+        rows.append(ids[ids != eos].tolist())
+    return tokenizer.batch_decode(rows, skip_special_tokens=True)
 
 
 def redact(text: str, keep: int = 3) -> str:

@@ -101,6 +101,14 @@ class Conversations:
             self.window_start[index],
         )
 
+    def truncate(self, slots: int) -> Conversations:
+        """The same conversations with every response cut to at most ``slots`` slots."""
+        check_positive_int(slots, "slots")
+        length = self.response_length.clamp(max=slots)
+        end = int((self.response_start + length).max())
+        window = torch.where(self.window_start < length, self.window_start, -1)
+        return Conversations(self.tokens[:, :end], self.response_start, length, window)
+
     @property
     def harmful(self) -> torch.Tensor:
         return self.window_start >= 0

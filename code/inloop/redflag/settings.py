@@ -40,7 +40,13 @@ class RedFlagSettings(Settings):
     toy_attack_lr: float = setting(1e-2, low=0.0, low_open=True, doc="lr of the toy attack")
     # -- real model: data ---------------------------------------------------------------------
     clusters: int = setting(40, minimum=3, doc="k-means clusters of the harmful prompts")
-    harm_train: int = setting(32, minimum=1, doc="harmful training prompts")
+    near_duplicate: float = setting(
+        0.7, low=0.0, high=1.0, doc="cosine similarity counted as a near-paraphrase"
+    )
+    harm_train: int = setting(96, minimum=1, doc="harmful training prompts (alignment, classifier)")
+    flag_train: int = setting(
+        32, minimum=1, doc="of which the red flag trains on (generated answers)"
+    )
     harm_val: int = setting(16, minimum=1, doc="harmful validation prompts")
     harm_test: int = setting(32, minimum=1, doc="harmful test prompts")
     everyday_train: int = setting(24, minimum=1, doc="everyday training prompts")
@@ -52,8 +58,11 @@ class RedFlagSettings(Settings):
     new_tokens: int = setting(48, minimum=1, doc="tokens the model writes in evaluated answers")
     train_new_tokens: int = setting(32, minimum=1, doc="tokens of training answers")
     long_prefill_tokens: int = setting(24, minimum=1, doc="length of the long harmful prefill")
+    judge_folds: int = setting(4, minimum=2, doc="cross-validation folds of the judge")
+    original_prompts: int = setting(16, minimum=1, doc="test requests put to the original model")
     # -- real model: shallow alignment ---------------------------------------------------------
-    align_steps: int = setting(16, minimum=1, doc="supervised steps of the safety alignment")
+    align_steps: int = setting(40, minimum=1, doc="supervised steps of the safety alignment")
+    align_benign_repeats: int = setting(2, minimum=1, doc="copies of each benign alignment example")
     align_batch: int = setting(8, minimum=1, doc="examples per alignment step")
     align_lr: float = setting(2e-3, low=0.0, low_open=True, doc="alignment learning rate")
     # -- real model: red flag ------------------------------------------------------------------
@@ -72,7 +81,7 @@ class RedFlagSettings(Settings):
         0.01, low=0.0, high=1.0, doc="harmful share of traffic for precision"
     )
     samples: int = setting(4, minimum=1, doc="N of the best-of-N sampling attack")
-    sample_prompts: int = setting(16, minimum=1, doc="test prompts of the sampling attack")
+    sample_prompts: int = setting(12, minimum=1, doc="test prompts of the sampling attack")
     attack_examples: int = setting(8, minimum=1, doc="harmful answers of the fine-tuning attack")
     attack_steps: int = setting(6, minimum=1, doc="steps of the fine-tuning attack")
     attack_lr: float = setting(3e-3, low=0.0, low_open=True, doc="lr of the fine-tuning attack")
@@ -85,7 +94,8 @@ class RedFlagSettings(Settings):
         "toy_eval_size": 2000,
         "toy_samples": 32,
         "toy_attack_steps": 60,
-        "harm_train": 200,
+        "harm_train": 300,
+        "flag_train": 200,
         "harm_val": 60,
         "harm_test": 120,
         "everyday_train": 48,
@@ -102,4 +112,5 @@ class RedFlagSettings(Settings):
         "samples": 16,
         "sample_prompts": 60,
         "attack_steps": 50,
+        "original_prompts": 120,
     }
