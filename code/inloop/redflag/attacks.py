@@ -86,10 +86,10 @@ def finetune_attack(
     )
     if mode == "merged":
         merged = copy.deepcopy(defended).merge_and_unload()
-        attacked = attach_lora(merged, None, attack_settings)
+        attacked = attach_lora(merged, None, attack_settings, seed=seed)
         train_language_modelling(attacked, harmful, steps, lr, seed=seed)
         return attacked
-    attacked = attach_lora(copy.deepcopy(original), None, attack_settings)
+    attacked = attach_lora(copy.deepcopy(original), None, attack_settings, seed=seed)
     train_language_modelling(attacked, harmful, steps, lr, seed=seed)
     rebuilt = attach_lora(attacked.merge_and_unload(), flag_id, defence_settings)
     set_peft_model_state_dict(

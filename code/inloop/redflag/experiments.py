@@ -178,7 +178,7 @@ def shallow_alignment(
         harmful_prompts + list(benign_prompts) * benign_repeats,
         [REFUSALS[i] for i in refusals] + list(benign_answers) * benign_repeats,
     )
-    adapted = attach_lora(model, None, lora)
+    adapted = attach_lora(model, None, lora, seed=seed)
     losses = train_language_modelling(adapted, examples, steps, lr, batch_size, seed=seed)
     aligned = adapted.merge_and_unload()
     aligned.eval()

@@ -20,7 +20,7 @@ import torch
 from peft import LoraConfig, get_peft_model
 
 from .._checks import check_positive_int, check_real
-from .._random import torch_generator
+from .._random import seeded_torch, torch_generator
 from .objective import Conversations, ObjectiveWeights, red_flag_loss, reference_log_probs
 
 __all__ = [
@@ -50,7 +50,7 @@ class LoraSettings:
         check_real(self.alpha, "alpha", low=0.0, low_open=True)
 
 
-def attach_lora(model, flag_id: int | None, settings: LoraSettings = LoraSettings()):
+def attach_lora(model, flag_id: int | None, settings: LoraSettings = LoraSettings(), seed: int = 0):
     """Wrap ``model`` (modified in place) in a peft model with LoRA adapters.
 
     Parameters
@@ -62,6 +62,9 @@ def attach_lora(model, flag_id: int | None, settings: LoraSettings = LoraSetting
         model ties them), through the output head only (see the module notes).
     settings : LoraSettings
         Rank, scale, target projections and layers.
+    seed : int
+        Seeds the random initialisation of the adapters' :math:`A` matrices (in a forked
+        random state; the caller's state is untouched).
 
     Returns
     -------
@@ -76,7 +79,8 @@ def attach_lora(model, flag_id: int | None, settings: LoraSettings = LoraSetting
         layers_to_transform=list(settings.layers) if settings.layers is not None else None,
         trainable_token_indices={"embed_tokens": [flag_id]} if flag_id is not None else None,
     )
-    peft_model = get_peft_model(model, config)
+    with seeded_torch(seed):
+        peft_model = get_peft_model(model, config)
     if flag_id is not None:
         peft_model.get_input_embeddings().register_forward_hook(_detach_output)
     return peft_model
