@@ -710,3 +710,21 @@ def test_cross_validated_probability_holds_out_whole_groups():
     assert cross_validated_probability(x, flipped, groups, 4, 1e-2)[0] == pytest.approx(p[0])
     with pytest.raises(ValueError, match="folds"):
         cross_validated_probability(x, y, groups, 1, 1e-2)
+
+
+def test_attach_lora_initialises_adapters_from_its_seed_only():
+    model = ToyLM(20)
+    state = torch.random.get_rng_state()
+    first = attach_lora(copy.deepcopy(model), None, LoraSettings(rank=2), seed=3)
+    assert torch.equal(torch.random.get_rng_state(), state), "the global state is untouched"
+    torch.rand(5)  # moving the global state changes nothing
+    second = attach_lora(copy.deepcopy(model), None, LoraSettings(rank=2), seed=3)
+    other = attach_lora(copy.deepcopy(model), None, LoraSettings(rank=2), seed=4)
+
+    def a_matrices(peft_model):
+        return [p for name, p in peft_model.named_parameters() if "lora_A" in name]
+
+    assert all(
+        torch.equal(a, b) for a, b in zip(a_matrices(first), a_matrices(second), strict=True)
+    )
+    assert not torch.equal(a_matrices(first)[0], a_matrices(other)[0])
