@@ -21,6 +21,7 @@ from .detection import (
 )
 from .evaluation import (
     Rate,
+    auroc_interval,
     best_of_n_success,
     detection_by_position,
     group_split,
@@ -56,6 +57,7 @@ __all__ = [
     "TrainSettings",
     "attach_lora",
     "auroc",
+    "auroc_interval",
     "best_of_n_success",
     "detection_by_position",
     "detection_curve",
