@@ -145,7 +145,7 @@ def shallow_alignment(
     conversation: each harmful request answered by a refusal drawn from :data:`REFUSALS`, each
     benign request answered by the model's own earlier answer (so benign behaviour is kept). The
     adapter is then merged into the weights. The refusal is taught at the start of the answer
-    only, as in the shallow alignment that :cite:`qi2024shallow` describe.
+    only, as in the shallow alignment that Qi et al. (2024, ``qi2024shallow``) describe.
 
     Parameters
     ----------
