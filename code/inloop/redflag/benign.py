@@ -14,6 +14,13 @@ from __future__ import annotations
 
 import itertools
 
+import numpy as np
+
+from .._checks import check_positive_int
+from .._random import SeedLike, as_generator
+
+__all__ = ["BORDERLINE", "benign_prompts", "borderline_prompts", "everyday_split"]
+
 SUBJECTS = (
     "photosynthesis",
     "the water cycle",
@@ -79,6 +86,50 @@ def benign_prompts() -> list[str]:
     return [
         template.format(s=subject) for subject, template in itertools.product(SUBJECTS, TEMPLATES)
     ] + list(EXTRAS)
+
+
+def everyday_split(sizes, seed: SeedLike = 0) -> list[list[str]]:
+    """Everyday prompts in parts that share no template and no subject.
+
+    Templates and subjects are each dealt to the parts in proportion to ``sizes`` (at least one
+    of each per part), the arithmetic, translation and recipe requests go whole to one part each,
+    and every part then keeps a seeded random subset of its size. A test prompt therefore never
+    reuses the wording or the topic of a training prompt.
+
+    Parameters
+    ----------
+    sizes : sequence of int
+        Prompts per part (for example training, validation, test).
+    seed : int, None or numpy.random.Generator
+
+    Returns
+    -------
+    list of list of str
+        One list of prompts per part.
+    """
+    sizes = [check_positive_int(size, "size") for size in sizes]
+    rng = as_generator(seed)
+    shares = np.array(sizes, dtype=float) / sum(sizes)
+
+    def deal(count: int) -> list[np.ndarray]:
+        cuts = np.maximum(1, np.round(shares * count).astype(int))
+        cuts[0] = count - cuts[1:].sum()
+        return np.split(rng.permutation(count), np.cumsum(cuts)[:-1])
+
+    templates, subjects = deal(len(TEMPLATES)), deal(len(SUBJECTS))
+    extras = [
+        [e for e in EXTRAS if e.startswith(kind)] for kind in ("What is", "Translate", "Give me a")
+    ]
+    parts = []
+    for i, size in enumerate(sizes):
+        pool = [TEMPLATES[t].format(s=SUBJECTS[s]) for t in templates[i] for s in subjects[i]]
+        pool += extras[i] if i < len(extras) else []
+        if len(pool) < size:
+            raise ValueError(
+                f"part {i} holds {len(pool)} everyday prompts, fewer than the {size} requested."
+            )
+        parts.append([pool[j] for j in np.sort(rng.choice(len(pool), size, replace=False))])
+    return parts
 
 
 BORDERLINE = (

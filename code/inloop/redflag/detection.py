@@ -5,6 +5,9 @@ At inference the defended model gives, at every response slot :math:`j`, the pro
 :math:`\\tau` when :math:`\\max_{j \\ge j_0} q_j \\ge \\tau`, where :math:`j_0` is the first slot the
 model itself writes (after any prefilled text). In *hard-filter* mode the answer is cut at the
 first such slot and replaced by a refusal.
+
+Return types: per-slot quantities read from a model (:func:`flag_probabilities`,
+:func:`hard_filter`) are torch tensors; per-response scores, rates and curves are NumPy arrays.
 """
 
 from __future__ import annotations
@@ -14,7 +17,16 @@ import torch
 from torch.nn import functional as F
 
 from .._checks import check_array, check_positive_int, check_real
-from .objective import Conversations, slot_logit_index, slot_mask
+from .objective import Conversations, first_index, slot_logit_index, slot_mask
+
+__all__ = [
+    "auroc",
+    "detection_curve",
+    "flag_probabilities",
+    "hard_filter",
+    "max_flag_score",
+    "threshold_at_false_positive_rate",
+]
 
 
 @torch.no_grad()
@@ -43,11 +55,6 @@ def max_flag_score(probabilities: torch.Tensor, from_slot=0, to_slot=None) -> np
         keep &= slots < torch.as_tensor(to_slot).reshape(-1, 1)
     scores = torch.where(keep, probabilities.nan_to_num(0.0), torch.zeros(()))
     return scores.max(dim=1).values.numpy().astype(np.float64)
-
-
-def check_threshold(threshold) -> float:
-    """A detection threshold is a probability."""
-    return check_real(threshold, "threshold", low=0.0, high=1.0)
 
 
 def detection_curve(harmful_scores, benign_scores, thresholds):
@@ -82,13 +89,26 @@ def threshold_at_false_positive_rate(benign_scores, rate: float) -> float:
     return float(candidates[np.argmax(fpr <= rate)])
 
 
-def hard_filter(probabilities: torch.Tensor, threshold: float, from_slot=0):
-    """First slot at which the filter stops each response (``-1`` if it never fires)."""
-    check_threshold(threshold)
+def hard_filter(probabilities: torch.Tensor, threshold: float, from_slot=0) -> torch.Tensor:
+    """First slot at which the filter stops each response (``-1`` if it never fires).
+
+    Parameters
+    ----------
+    probabilities : torch.Tensor
+        (N, R) flag probabilities from :func:`flag_probabilities` (NaN past a response's end).
+    threshold : float
+        The filter fires at the first slot :math:`j \\ge j_0` with :math:`q_j \\ge \\tau`.
+    from_slot : int or array-like of shape (N,)
+        :math:`j_0`, the first slot the model writes itself.
+
+    Returns
+    -------
+    torch.Tensor
+        (N,) long, the stopping slot or ``-1``.
+    """
+    check_real(threshold, "threshold", low=0.0, high=1.0)
     slots = torch.arange(probabilities.shape[1])[None, :]
     fired = (probabilities.nan_to_num(0.0) >= threshold) & (
         slots >= torch.as_tensor(from_slot).reshape(-1, 1)
     )
-    return torch.where(
-        fired.any(dim=1), fired.int().argmax(dim=1), torch.full((probabilities.shape[0],), -1)
-    )
+    return first_index(fired)

@@ -20,7 +20,18 @@ import torch
 from peft import LoraConfig, get_peft_model
 
 from .._checks import check_positive_int, check_real
+from .._random import seeded_torch, torch_generator
 from .objective import Conversations, ObjectiveWeights, red_flag_loss, reference_log_probs
+
+__all__ = [
+    "LoraSettings",
+    "TARGET_MODULES",
+    "TrainSettings",
+    "attach_lora",
+    "train_language_modelling",
+    "train_red_flag",
+]
+
 
 TARGET_MODULES = ("q_proj", "v_proj", "o_proj", "down_proj")
 
@@ -39,22 +50,37 @@ class LoraSettings:
         check_real(self.alpha, "alpha", low=0.0, low_open=True)
 
 
-def attach_lora(model, flag_id: int | None, settings: LoraSettings = LoraSettings()):
+def attach_lora(model, flag_id: int | None, settings: LoraSettings = LoraSettings(), seed: int = 0):
     """Wrap ``model`` (modified in place) in a peft model with LoRA adapters.
 
-    With ``flag_id`` the embedding row of ⟨rf⟩ is trainable too (tied to the output head when the
-    model ties them), through the output head only (see the module notes). Only adapter parameters
-    require gradients.
+    Parameters
+    ----------
+    model : torch.nn.Module
+        A Hugging Face causal LM or :class:`~inloop.redflag.toy.ToyLM`.
+    flag_id : int or None
+        With an id, the embedding row of ⟨rf⟩ is trainable too (tied to the output head when the
+        model ties them), through the output head only (see the module notes).
+    settings : LoraSettings
+        Rank, scale, target projections and layers.
+    seed : int
+        Seeds the random initialisation of the adapters' :math:`A` matrices (in a forked
+        random state; the caller's state is untouched).
+
+    Returns
+    -------
+    peft.PeftModel
+        The wrapped model; only adapter parameters require gradients.
     """
     config = LoraConfig(
         r=settings.rank,
-        lora_alpha=settings.alpha,
+        lora_alpha=settings.alpha,  # type: ignore[arg-type]  # peft accepts a float scale
         lora_dropout=0.0,
         target_modules=list(settings.target_modules),
         layers_to_transform=list(settings.layers) if settings.layers is not None else None,
         trainable_token_indices={"embed_tokens": [flag_id]} if flag_id is not None else None,
     )
-    peft_model = get_peft_model(model, config)
+    with seeded_torch(seed):
+        peft_model = get_peft_model(model, config)
     if flag_id is not None:
         peft_model.get_input_embeddings().register_forward_hook(_detach_output)
     return peft_model
@@ -94,16 +120,33 @@ def train_red_flag(
 ) -> list[dict]:
     """Minimise (5.2) with AdamW over minibatches of harmful and benign conversations.
 
-    ``model`` is a peft model from :func:`attach_lora`; ``fixed_position=True`` trains the
-    baseline that may only flag at the window start (slot 0 when ``window_start`` is 0). The
-    adapters learn at ``lr`` and the flag's embedding row at ``flag_lr``. The frozen model's
-    log-probabilities on ``harmful`` and ``benign`` are computed once, or passed as ``teacher``
-    (two outputs of :func:`~inloop.redflag.objective.reference_log_probs`) when several defences
-    train on the same data. Returns the per-step values of the three terms.
+    Parameters
+    ----------
+    model : torch.nn.Module
+        A peft model from :func:`attach_lora` with ``flag_id``; trained in place.
+    harmful, benign : Conversations
+        Harmful conversations (``window_start >= 0``) and benign ones.
+    flag_id : int
+        The id of ⟨rf⟩ (from :func:`~inloop.redflag.vocab.expand_vocabulary`).
+    settings : TrainSettings
+        Steps, batch size, learning rates (``lr`` for the adapters, ``flag_lr`` for the flag's
+        embedding row), the weights of (5.2) and the seed of the minibatch and slot draws.
+    fixed_position : bool
+        Train the baseline that may only flag at the window start (slot 0 when
+        ``window_start`` is 0).
+    teacher : tuple of two torch.Tensor, optional
+        The frozen model's (N, R, V) log-probabilities on ``harmful`` and ``benign``
+        (:func:`~inloop.redflag.objective.reference_log_probs`); computed here when ``None``.
+        Pass them when several defences train on the same data.
+
+    Returns
+    -------
+    list of dict
+        The per-step values of the three terms (``"flag"``, ``"kl"``, ``"retention"``).
     """
     if len(harmful) == 0 or len(benign) == 0:
         raise ValueError("training needs at least one harmful and one benign conversation.")
-    generator = torch.Generator().manual_seed(settings.seed)
+    generator = torch_generator(settings.seed)
     named = [(name, p) for name, p in model.named_parameters() if p.requires_grad]
     if not named:
         raise ValueError("the model has no trainable parameters; wrap it with attach_lora first.")
@@ -159,9 +202,33 @@ def train_red_flag(
 def train_language_modelling(
     model, conversations: Conversations, steps: int, lr: float, batch_size: int = 8, seed: int = 0
 ) -> list[float]:
-    """Plain supervised fine-tuning on the response tokens (the fine-tuning attack's objective)."""
+    """Plain supervised fine-tuning on the response tokens (next-token cross-entropy).
+
+    The objective of the fine-tuning attack and of the book's shallow safety alignment.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        A peft model from :func:`attach_lora` (only its trainable parameters move).
+    conversations : Conversations
+        The examples; the loss covers every response slot.
+    steps, batch_size : int
+        AdamW steps and conversations per minibatch (drawn with replacement).
+    lr : float
+        Learning rate.
+    seed : int
+        Seeds the minibatch draws.
+
+    Returns
+    -------
+    list of float
+        The loss at every step.
+    """
     check_positive_int(steps, "steps")
-    generator = torch.Generator().manual_seed(seed)
+    check_real(lr, "lr", low=0.0, low_open=True)
+    if len(conversations) == 0:
+        raise ValueError("language-model fine-tuning needs at least one conversation.")
+    generator = torch_generator(seed)
     parameters = [p for p in model.parameters() if p.requires_grad]
     optimiser = torch.optim.AdamW(parameters, lr=lr, weight_decay=0.0)
     losses = []

@@ -36,6 +36,21 @@ from torch.nn import functional as F
 
 from .._checks import check_positive_int, check_real
 
+__all__ = [
+    "Conversations",
+    "ObjectiveWeights",
+    "first_index",
+    "flag_terms",
+    "insert_flag",
+    "red_flag_loss",
+    "reference_log_probs",
+    "reference_model",
+    "retention_term",
+    "sample_flag_slots",
+    "slot_logit_index",
+    "slot_mask",
+]
+
 
 @dataclass
 class Conversations:
@@ -86,9 +101,40 @@ class Conversations:
             self.window_start[index],
         )
 
+    def truncate(self, slots: int) -> Conversations:
+        """The same conversations with every response cut to at most ``slots`` slots."""
+        check_positive_int(slots, "slots")
+        length = self.response_length.clamp(max=slots)
+        end = int((self.response_start + length).max())
+        window = torch.where(self.window_start < length, self.window_start, -1)
+        return Conversations(self.tokens[:, :end], self.response_start, length, window)
+
     @property
     def harmful(self) -> torch.Tensor:
         return self.window_start >= 0
+
+
+def first_index(mask: torch.Tensor, default: int = -1) -> torch.Tensor:
+    """Index of the first ``True`` of each row of a boolean (N, L) ``mask``; ``default`` if none.
+
+    Parameters
+    ----------
+    mask : torch.Tensor
+        (N, L) booleans.
+    default : int
+        The value for rows without a ``True``.
+
+    Returns
+    -------
+    torch.Tensor
+        (N,) long.
+    """
+    if mask.ndim != 2:
+        raise ValueError(f"mask must be a 2-d (N, L) tensor, got shape {tuple(mask.shape)}.")
+    mask = mask.bool()
+    return torch.where(
+        mask.any(dim=1), mask.int().argmax(dim=1), torch.full((mask.shape[0],), default)
+    )
 
 
 def slot_logit_index(conversations: Conversations) -> torch.Tensor:

@@ -29,6 +29,28 @@ from torch import nn
 from torch.nn import functional as F
 
 from .._checks import check_positive_int, check_real
+from .._random import seeded_torch, torch_generator
+from .objective import Conversations, first_index
+
+__all__ = [
+    "BOS",
+    "EOS",
+    "PAD",
+    "REFUSE",
+    "SEP",
+    "SURE",
+    "SPECIAL_NAMES",
+    "ToyConfig",
+    "ToyLM",
+    "ToyOutput",
+    "ToyWorld",
+    "harm_onset",
+    "is_harmful_prompt",
+    "response_lengths",
+    "toy_conversations",
+    "train_toy_lm",
+]
+
 
 PAD, BOS, SEP, EOS, REFUSE, SURE = range(6)
 SPECIAL_NAMES = ("PAD", "BOS", "SEP", "EOS", "REFUSE", "SURE")
@@ -184,21 +206,12 @@ def is_harmful_prompt(world: ToyWorld, prompts: torch.Tensor) -> torch.Tensor:
 
 def harm_onset(world: ToyWorld, responses: torch.Tensor) -> torch.Tensor:
     """Index of the first harmful word of each response (``-1`` if none): the exact ground truth."""
-    bad = torch.isin(responses, world.harmful_words)
-    first = torch.where(
-        bad.any(dim=1), bad.int().argmax(dim=1), torch.full((responses.shape[0],), -1)
-    )
-    return first
+    return first_index(torch.isin(responses, world.harmful_words))
 
 
 def response_lengths(responses: torch.Tensor) -> torch.Tensor:
     """Number of response tokens up to and including the first ``EOS`` (all tokens if none)."""
-    is_eos = responses == EOS
-    return torch.where(
-        is_eos.any(dim=1),
-        is_eos.int().argmax(dim=1) + 1,
-        torch.full((responses.shape[0],), responses.shape[1]),
-    )
+    return first_index(responses == EOS, default=responses.shape[1] - 1) + 1
 
 
 # -- the model ------------------------------------------------------------------------------------
@@ -325,15 +338,21 @@ class ToyLM(nn.Module):
         temperature: float = 1.0,
         eos_token_id: int = EOS,
         pad_token_id: int = PAD,
+        generator: torch.Generator | None = None,
         **kwargs,
-    ):
-        """Greedy or sampled continuation (uses the global torch RNG, like ``transformers``)."""
+    ) -> torch.Tensor:
+        """Greedy or sampled continuation of ``input_ids`` (N, T) -> (N, T + max_new_tokens).
+
+        Sampling draws from ``generator`` (a ``torch.Generator``); with ``None`` it draws from
+        torch's global generator, as ``transformers`` does.
+        """
         tokens = input_ids
         done = torch.zeros(input_ids.shape[0], dtype=torch.bool)
         for _ in range(max_new_tokens):
             logits = self(tokens).logits[:, -1]
             if do_sample:
-                nxt = torch.multinomial(torch.softmax(logits / temperature, dim=-1), 1)[:, 0]
+                probabilities = torch.softmax(logits / temperature, dim=-1)
+                nxt = torch.multinomial(probabilities, 1, generator=generator)[:, 0]
             else:
                 nxt = logits.argmax(dim=-1)
             nxt = torch.where(done, torch.full_like(nxt, pad_token_id), nxt)
@@ -351,13 +370,33 @@ def train_toy_lm(
     width: int = 64,
     layers: int = 2,
 ) -> ToyLM:
-    """Train the base toy model from scratch by next-token cross-entropy on the aligned data."""
+    """Train the base toy model from scratch by next-token cross-entropy on the aligned data.
+
+    Parameters
+    ----------
+    world : ToyWorld
+        The language whose conversations (half harmful prompts) the model learns.
+    steps, batch_size : int
+        AdamW steps (one-cycle learning-rate schedule peaking at ``lr``) and conversations per step.
+    seed : int
+        Seeds both the initial weights and the training data.
+    lr : float
+        Peak learning rate.
+    width, layers : int
+        Size of the transformer.
+
+    Returns
+    -------
+    ToyLM
+        The trained model, in evaluation mode.
+    """
     check_positive_int(steps, "steps")
-    generator = torch.Generator().manual_seed(seed)
-    torch.manual_seed(seed)
-    model = ToyLM(
-        world.vocab_size, width=width, layers=layers, max_length=world.sequence_length + 2
-    )
+    check_real(lr, "lr", low=0.0, low_open=True)
+    generator = torch_generator(seed)
+    with seeded_torch(seed):
+        model = ToyLM(
+            world.vocab_size, width=width, layers=layers, max_length=world.sequence_length + 2
+        )
     optimiser = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.0)
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=lr, total_steps=steps)
     for _ in range(steps):
@@ -377,14 +416,24 @@ def train_toy_lm(
     return model
 
 
-def toy_conversations(world: ToyWorld, tokens: torch.Tensor, window: str = "onset"):
+def toy_conversations(
+    world: ToyWorld, tokens: torch.Tensor, window: str = "onset"
+) -> Conversations:
     """Wrap toy conversations for the package ``inloop.redflag``; the flag window starts at the exact harm onset.
 
-    ``window="onset"`` (the red flag) starts at the first harmful word; ``window="start"`` (the
-    fixed-position baseline) starts at slot 0 for every harmful response. Harmless responses get -1.
-    """
-    from .objective import Conversations
+    Parameters
+    ----------
+    world : ToyWorld
+    tokens : torch.Tensor
+        (N, ``world.sequence_length``) conversations.
+    window : {"onset", "start"}
+        ``"onset"`` (the red flag) starts the window at the first harmful word; ``"start"`` (the
+        fixed-position baseline) at slot 0 for every harmful response. Harmless responses get -1.
 
+    Returns
+    -------
+    Conversations
+    """
     if window not in ("onset", "start"):
         raise ValueError(f"window must be 'onset' or 'start', got {window!r}.")
     responses = tokens[:, world.response_start :]

@@ -13,15 +13,23 @@ so that the flag starts with an average logit rather than a random one.
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 from torch import nn
 
 from .._checks import check_choice
 
+__all__ = [
+    "INITIALISATIONS",
+    "expand_vocabulary",
+]
+
+
 INITIALISATIONS = ("mean", "zero")
 
 
-def expand_vocabulary(model: nn.Module, init: str = "mean") -> int:
+def expand_vocabulary(model: Any, init: str = "mean") -> int:
     """Add one token to ``model`` in place and return its id (the old vocabulary size).
 
     ``model`` must offer ``get_input_embeddings``, ``get_output_embeddings`` and
@@ -52,7 +60,7 @@ def expand_vocabulary(model: nn.Module, init: str = "mean") -> int:
     return old_size
 
 
-def _distinct_matrices(model: nn.Module) -> list[torch.Tensor]:
+def _distinct_matrices(model: Any) -> list[torch.Tensor]:
     """The input embedding and output head weights, once each (once only when they are tied)."""
     matrices = [model.get_input_embeddings().weight]
     head = model.get_output_embeddings()
