@@ -38,14 +38,18 @@ def setting(
     high_open: bool = False,
     minimum: int | None = None,
     choices: tuple[Any, ...] | None = None,
+    open_unit: bool = False,
     doc: str = "",
 ) -> Any:
     """A settings field: its book default, its allowed range and a short description.
 
     ``low``/``high`` (with ``low_open``/``high_open``) bound a real field, ``minimum`` an integer
-    field (default 0), ``choices`` a field that takes one of a few values. For a tuple field the
-    bounds apply to every entry.
+    field (default 0), ``choices`` a field that takes one of a few values; ``open_unit=True`` is
+    shorthand for a number in the open interval (0, 1). For a tuple field the bounds apply to
+    every entry.
     """
+    if open_unit:
+        low, high, low_open, high_open = 0.0, 1.0, True, True
     metadata = {
         "low": low,
         "high": high,

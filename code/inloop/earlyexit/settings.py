@@ -64,9 +64,7 @@ class EarlyExitSettings(Settings):
     sensitivity_repeats: int = setting(8, minimum=1, doc="random validation subsets per size")
     sensitivity_stride: int = setting(3, minimum=1, doc="every k-th target of the main sweep")
     # Learn then Test
-    level: float = setting(
-        0.1, low=0.0, high=1.0, low_open=True, high_open=True, doc="LTT level epsilon"
-    )
+    level: float = setting(0.1, open_unit=True, doc="LTT level epsilon")
     ltt_deltas: tuple[float, ...] = setting(
         (0.85, 0.88, 0.90), low=0.0, high=1.0, doc="targets of the LTT check"
     )
@@ -75,10 +73,7 @@ class EarlyExitSettings(Settings):
     ltt_seed: int = setting(1, minimum=0, doc="seed of the LTT check's calibration draws")
     exitwise_fraction: float = setting(
         0.5,
-        low=0.0,
-        high=1.0,
-        low_open=True,
-        high_open=True,
+        open_unit=True,
         doc="share of validation data that fits the diagrams of the guaranteed per-exit rule",
     )
     exitwise_min_count: int = setting(

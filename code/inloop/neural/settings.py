@@ -34,23 +34,17 @@ class NeuralSettings(Settings):
     sensitivity_grid_points: int = setting(2001, minimum=3, doc="points of that grid")
     # The concept diagram: one RIR round on a handful of individuals.
     diagram_rows: int = setting(6, minimum=2, doc="individuals drawn in the RIR diagram")
-    diagram_delta: float = setting(
-        0.3, low=0.0, high=1.0, low_open=True, high_open=True, doc="delta of the RIR diagram"
-    )
+    diagram_delta: float = setting(0.3, open_unit=True, doc="delta of the RIR diagram")
     diagram_seed: int = setting(0, doc="seed of the RIR diagram's draws and coins")
     # The induced density of RIR on a continuous base (goodness-of-fit check).
-    density_delta: float = setting(
-        0.2, low=0.0, high=1.0, low_open=True, high_open=True, doc="delta of the density check"
-    )
+    density_delta: float = setting(0.2, open_unit=True, doc="delta of the density check")
     density_samples: int = setting(200_000, minimum=100, doc="standard normal base draws")
     density_base_seed: int = setting(0, doc="seed of the base sample")
     density_rir_seed: int = setting(1, doc="seed of the RIR draw")
     density_slope: float = setting(2.0, doc="predictor f(x) = (1 - delta) sigmoid(slope x)")
     density_bin_edge: float = setting(3.0, low=0.0, low_open=True, doc="inner bins cover [-b, b]")
     density_bins: int = setting(30, minimum=2, doc="inner bins (two outer bins hold the tails)")
-    test_level: float = setting(
-        0.01, low=0.0, high=1.0, low_open=True, high_open=True, doc="level of the fit test"
-    )
+    test_level: float = setting(0.01, open_unit=True, doc="level of the fit test")
     # The chi-square sensitivity of RIR on a finite support.
     support_size: int = setting(40, minimum=2, doc="points of the finite support")
     support_pairs: int = setting(200, minimum=1, doc="random predictor pairs per delta")
@@ -58,18 +52,12 @@ class NeuralSettings(Settings):
     # RRM with a network on the credit data (the paper's experiment).
     deltas: tuple[float, ...] = setting(
         (0.1, 0.4, 0.7, 0.9),
-        low=0.0,
-        high=1.0,
-        low_open=True,
-        high_open=True,
+        open_unit=True,
         doc="RIR offsets of the delta study",
     )
     start_delta: float = setting(
         0.5,
-        low=0.0,
-        high=1.0,
-        low_open=True,
-        high_open=True,
+        open_unit=True,
         doc="delta of the shared starting fit f_0 (its normalised risk is delta-free)",
     )
     width: int = setting(8, minimum=1, doc="hidden width of the delta study")
@@ -85,10 +73,7 @@ class NeuralSettings(Settings):
     width_rounds: int = setting(4, minimum=2, doc="RRM rounds of the width study")
     width_deltas: tuple[float, ...] = setting(
         (0.7,),
-        low=0.0,
-        high=1.0,
-        low_open=True,
-        high_open=True,
+        open_unit=True,
         doc="RIR offsets of the width study",
     )
     width_seeds: tuple[int, ...] = setting((0, 1), doc="RIR seeds of the width study")
@@ -97,10 +82,7 @@ class NeuralSettings(Settings):
     )
     rtol: float = setting(
         1e-3,
-        low=0.0,
-        high=1.0,
-        low_open=True,
-        high_open=True,
+        open_unit=True,
         doc="L-BFGS stops when 10 iterations gain less than this (relative)",
     )
     max_iter: int = setting(300, minimum=1, doc="L-BFGS iteration cap per round")

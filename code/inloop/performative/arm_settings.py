@@ -22,10 +22,7 @@ class ARMSettings(Settings):
     horizon: int = setting(25, minimum=1, doc="rounds T of the bidiagonal instance (dimension 2T)")
     rir_deltas: tuple[float, ...] = setting(
         (0.1, 0.4, 0.55, 0.7, 0.9),
-        low=0.0,
-        high=1.0,
-        low_open=True,
-        high_open=True,
+        open_unit=True,
         doc="RIR offsets at which the sensitivity constant is checked",
     )
     rir_atoms: int = setting(100_000, minimum=4, doc="support size of the extremal RIR instance")
@@ -52,10 +49,7 @@ class ARMSettings(Settings):
     credit_rows: int = setting(0, minimum=0, doc="borrowers subsampled (0: all of them)")
     credit_delta: float = setting(
         0.55,
-        low=0.0,
-        high=1.0,
-        low_open=True,
-        high_open=True,
+        open_unit=True,
         doc="RIR offset delta of the credit experiment",
     )
     credit_width: int = setting(8, minimum=1, doc="hidden width of the network")
