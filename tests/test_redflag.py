@@ -388,6 +388,38 @@ def test_finetune_attack_modes(base, defended, toy_data):
         finetune_attack(model, original, harmful, "both", flag)
 
 
+def test_no_flag_cost_is_mean_minus_log_one_minus_q():
+    from inloop.redflag.lora import _no_flag_cost
+
+    logits = torch.randn(3, 5, 7, generator=torch.Generator().manual_seed(1)) * 3
+    slots = torch.rand(3, 5, generator=torch.Generator().manual_seed(2)) > 0.4
+    q = torch.softmax(logits, dim=-1)[..., 4]
+    expected = (-torch.log1p(-q))[slots].mean()
+    assert _no_flag_cost(logits, slots, 4).item() == pytest.approx(expected.item(), rel=1e-6)
+    # a flag the model never gives costs nothing; a likely flag costs a lot
+    logits[..., 4] = -1e4
+    assert _no_flag_cost(logits, slots, 4).item() == pytest.approx(0.0, abs=1e-6)
+
+
+def test_adaptive_attack_pushes_the_flag_down_further(base, defended, toy_data):
+    original, flag = base
+    model, _ = defended
+    harmful, _ = toy_data
+    attack = dict(steps=8, lr=1e-2, rank=4, defence_settings=LoraSettings(rank=4))
+    examples, probe = harmful.select(slice(0, 8)), harmful.select(slice(8, 40))
+    plain = finetune_attack(model, original, examples, "merged", flag, **attack)
+    adaptive = finetune_attack(
+        model, original, examples, "adaptive", flag, flag_penalty=5.0, **attack
+    )
+    q_plain = flag_probabilities(plain, probe, flag).nan_to_num(0.0).amax(dim=1)
+    q_adaptive = flag_probabilities(adaptive, probe, flag).nan_to_num(0.0).amax(dim=1)
+    assert q_adaptive.mean() < 0.5 * q_plain.mean(), (q_adaptive.mean(), q_plain.mean())
+    with pytest.raises(ValueError, match="flag_id"):
+        from inloop.redflag.lora import train_language_modelling
+
+        train_language_modelling(plain, examples, 1, 1e-3, flag_penalty=1.0)
+
+
 # -- baseline and data ------------------------------------------------------------------------------------------
 def test_logistic_regression_separates_and_validates():
     rng = np.random.default_rng(0)

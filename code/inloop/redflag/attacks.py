@@ -8,6 +8,11 @@
   been *merged* into the weights, the attacker trains the defended model itself; when the adapter is
   kept *separate*, the attacker can only change the base weights, and the provider applies its
   adapter on top afterwards.
+* **Adaptive fine-tuning**: the attacker knows the defence (the adapter's weights and the flag)
+  and adds the flag's price :math:`-\\log(1 - q_j)` to the loss. LoRA updates add up, so the
+  provider's adapter applied on top of the attacker's change gives the same weights as the
+  attacker's change applied to the merged model: against an attacker who knows the adapter,
+  keeping it separate protects nothing, and one mode covers both deployments.
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ __all__ = [
 ]
 
 
-FINETUNE_MODES = ("merged", "separate")
+FINETUNE_MODES = ("merged", "separate", "adaptive")
 
 
 def prefill(prompts: torch.Tensor, prefix) -> torch.Tensor:
@@ -67,13 +72,16 @@ def finetune_attack(
     rank: int = 8,
     defence_settings: LoraSettings | None = None,
     seed: int = 0,
+    flag_penalty: float = 1.0,
 ):
     """Return the model the attacker ends up with after supervised fine-tuning on ``harmful``.
 
     ``defended``: the peft model carrying the red-flag adapter; ``original``: the expanded model
     without it (neither is modified). ``mode="merged"`` fine-tunes a LoRA on the merged defended
     model; ``mode="separate"`` fine-tunes a LoRA on the original weights, merges it, then re-applies
-    the red-flag adapter unchanged.
+    the red-flag adapter unchanged; ``mode="adaptive"`` fine-tunes a LoRA on the merged defended
+    model with the flag term of weight ``flag_penalty`` added to the loss
+    (:func:`~inloop.redflag.lora.train_language_modelling`).
     """
     check_choice(mode, "mode", FINETUNE_MODES)
     defence_settings = LoraSettings() if defence_settings is None else defence_settings
@@ -84,10 +92,13 @@ def finetune_attack(
     attack_settings = LoraSettings(
         rank=rank, target_modules=defence_settings.target_modules, layers=defence_settings.layers
     )
-    if mode == "merged":
+    if mode in ("merged", "adaptive"):
         merged = copy.deepcopy(defended).merge_and_unload()
         attacked = attach_lora(merged, None, attack_settings, seed=seed)
-        train_language_modelling(attacked, harmful, steps, lr, seed=seed)
+        penalty = flag_penalty if mode == "adaptive" else 0.0
+        train_language_modelling(
+            attacked, harmful, steps, lr, seed=seed, flag_id=flag_id, flag_penalty=penalty
+        )
         return attacked
     attacked = attach_lora(copy.deepcopy(original), None, attack_settings, seed=seed)
     train_language_modelling(attacked, harmful, steps, lr, seed=seed)

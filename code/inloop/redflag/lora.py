@@ -200,11 +200,23 @@ def train_red_flag(
 
 
 def train_language_modelling(
-    model, conversations: Conversations, steps: int, lr: float, batch_size: int = 8, seed: int = 0
+    model,
+    conversations: Conversations,
+    steps: int,
+    lr: float,
+    batch_size: int = 8,
+    seed: int = 0,
+    flag_id: int | None = None,
+    flag_penalty: float = 0.0,
 ) -> list[float]:
-    """Plain supervised fine-tuning on the response tokens (next-token cross-entropy).
+    """Supervised fine-tuning on the response tokens (next-token cross-entropy).
 
-    The objective of the fine-tuning attack and of the book's shallow safety alignment.
+    The objective of the fine-tuning attack and of the book's shallow safety alignment. With a
+    ``flag_penalty`` :math:`\\mu > 0` the loss gains the adaptive attacker's term
+    :math:`\\mu \\cdot \\frac{1}{|S|}\\sum_{j \\in S} -\\log(1 - q_j)`, the mean over the response
+    slots :math:`S` of the price a flag of probability :math:`q_j` pays in
+    the retention term of the objective (5.2), so the model learns to write the answers *and*
+    keep the flag down.
 
     Parameters
     ----------
@@ -218,14 +230,21 @@ def train_language_modelling(
         Learning rate.
     seed : int
         Seeds the minibatch draws.
+    flag_id : int, optional
+        The flag's token id; required when ``flag_penalty > 0``.
+    flag_penalty : float
+        Weight :math:`\\mu \\ge 0` of the flag term (0: plain fine-tuning).
 
     Returns
     -------
     list of float
-        The loss at every step.
+        The loss at every step (the flag term included).
     """
     check_positive_int(steps, "steps")
     check_real(lr, "lr", low=0.0, low_open=True)
+    check_real(flag_penalty, "flag_penalty", low=0.0)
+    if flag_penalty > 0 and flag_id is None:
+        raise ValueError("flag_penalty > 0 needs the flag's token id (flag_id).")
     if len(conversations) == 0:
         raise ValueError("language-model fine-tuning needs at least one conversation.")
     generator = torch_generator(seed)
@@ -253,12 +272,22 @@ def train_language_modelling(
             targets[:, 1:].reshape(-1),
             ignore_index=-100,
         )
+        if flag_penalty > 0:
+            loss = loss + flag_penalty * _no_flag_cost(logits[:, :-1], inside[:, 1:], flag_id)
         optimiser.zero_grad()
         loss.backward()
         optimiser.step()
         losses.append(loss.item())
     model.eval()
     return losses
+
+
+def _no_flag_cost(logits: torch.Tensor, slots: torch.Tensor, flag_id) -> torch.Tensor:
+    """Mean of :math:`-\\log(1 - q)` over the marked slots, from (N, T, V) logits, stably."""
+    logits = logits.float()
+    others = torch.cat([logits[..., :flag_id], logits[..., flag_id + 1 :]], dim=-1)
+    cost = logits.logsumexp(dim=-1) - others.logsumexp(dim=-1)
+    return cost[slots].mean()
 
 
 def _trim(conversations: Conversations) -> Conversations:

@@ -85,6 +85,9 @@ class RedFlagSettings(Settings):
     attack_examples: int = setting(8, minimum=1, doc="harmful answers of the fine-tuning attack")
     attack_steps: int = setting(6, minimum=1, doc="steps of the fine-tuning attack")
     attack_lr: float = setting(3e-3, low=0.0, low_open=True, doc="lr of the fine-tuning attack")
+    attack_flag_penalty: float = setting(
+        1.0, low=0.0, doc="mu: weight of the flag term in the adaptive fine-tuning attack"
+    )
     device: str = setting("cpu", choices=DEVICES, doc="where the real model runs")
 
     PAPER: ClassVar[dict] = {

