@@ -15,7 +15,8 @@ export PYTHONHASHSEED := 0
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: book test lint unit notebooks rehearsal site benchmark clean
-.PHONY: student student-notebooks pages pdf pdf-student pdf-check slides mathjax tex-debs
+.PHONY: student student-notebooks pages pdf pdf-student pdf-check slides slides-check mathjax
+.PHONY: tex-debs
 
 # Two editions from one source (_ext/book_site.py reads BOOK_EDITION): the instructor edition, with
 # the exercise solutions, is the default site in _build/html; the student edition, without them,
@@ -134,3 +135,8 @@ tex-debs:
 slides: $(STAMP)
 	$(BIN)/python -m pip install --quiet $(SLIDES_PIP)
 	$(BIN)/python tools/make_slides.py --output $(SLIDES_DIR) --npm "$(SLIDES_NPM)" chapters/*.ipynb
+
+# The slides' smoke test: build them, then open every deck from disk in headless Chromium with the
+# network refused (tests/site/test_slides.py). CI runs it after `make pdf-check`.
+slides-check: slides
+	REQUIRE_SLIDES=1 $(BIN)/python -m pytest -q tests/site/test_slides.py

@@ -16,9 +16,12 @@ CI = ROOT / ".ci" / "run"
 MAKEFILE = (ROOT / "Makefile").read_text()
 MAKE = shutil.which("make")
 TEX_DEBS = " ".join(
-    re.search(r"^TEX_DEBS := ((?:.*\\\n)*.*)$", MAKEFILE, re.M).group(1).replace("\\\n", " ").split()
+    re.search(r"^TEX_DEBS := ((?:.*\\\n)*.*)$", MAKEFILE, re.M)
+    .group(1)
+    .replace("\\\n", " ")
+    .split()
 )
-RUNS = ["make test", "make pdf-check"]
+RUNS = ["make test", "make pdf-check", "make slides-check"]
 
 
 def run_ci(tmp_path: Path, present: set[str], apt_fails: bool = False) -> tuple[int, list[str]]:
@@ -99,4 +102,4 @@ def test_a_failed_install_stops_the_run(tmp_path):
 def test_ci_is_executable_and_the_readme_says_what_it_runs():
     assert os.access(CI, os.X_OK)
     readme = (ROOT / "README.md").read_text()
-    assert ".ci/run" in readme and "make pdf-check" in readme
+    assert ".ci/run" in readme and "make pdf-check" in readme and "make slides-check" in readme
