@@ -103,13 +103,19 @@ def test_math_is_cut_out_as_the_notebook_front_end_does(markdown, expected):
 
 def test_directives_in_backtick_fences_are_myst_only_and_colon_fences_are_not():
     markdown = (
-        "````{prf:theorem} Title\n:label: thm-a\n\nThe map $T$ contracts.\n\n"
+        "````{prf:theorem} Title with $a$\n:label: thm-a\n\nThe map $T$ contracts.\n\n"
         "```python\nprint('$no$')\n```\n````\n\n"
-        ":::{prf:proof}\nBy $\\gamma < 1$.\n:::\n\n"
+        ":::{exercise} The $\\chi^2$ divergence\n:label: ex-a\n\nBy $\\gamma < 1$.\n:::\n\n"
         "```{math}\nE = mc^2\n```"
     )
     found = [(item.tex, item.myst_only) for item in math.formulas(markdown)]
-    assert found == [("T", True), ("\\gamma < 1", False), ("E = mc^2", True)]
+    assert found == [
+        ("a", True),
+        ("T", True),
+        ("\\chi^2", False),
+        ("\\gamma < 1", False),
+        ("E = mc^2", True),
+    ]
 
 
 def test_a_double_backslash_before_a_letter_is_reported():

@@ -170,6 +170,9 @@ def formulas(markdown: str) -> list[Formula]:
                 stack.append((fence, "math", True))
             else:
                 stack.append((fence, "markdown", raw_in_jupyter))
+                # The title (`{prf:theorem} Title`) is markdown too; Jupyter hides a backtick
+                # fence's info string and shows a colon fence's line as text.
+                found.extend(_math_in_text(info[directive.end() :], raw_in_jupyter))
             body_start = directive is not None
             continue
         if body_start and (OPTION.match(line) or not line.strip()):
