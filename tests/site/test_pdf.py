@@ -65,6 +65,17 @@ def test_every_chapter_is_a_numbered_chapter_of_the_pdf_in_order(log):
         )
 
 
+def test_no_chapter_title_appears_twice(log):
+    """The bibliography page has no heading of its own in the PDF, where LaTeX gives the references
+    their own "Bibliography" chapter at the end (see _ext/book_site.py)."""
+    toc = (LATEX / f"{NAME}.toc").read_text(encoding="utf8")
+    titles = re.findall(
+        r"\\contentsline \{chapter\}\{(?:\\numberline \{\d+\})?(.*)\}\{\d+\}\{", toc
+    )
+    assert "Bibliography" in titles
+    assert len(titles) == len(set(titles)), f"chapters with the same title: {sorted(titles)}"
+
+
 def test_no_character_is_missing_from_the_fonts(log):
     missing = sorted(set(re.findall(r"Missing character: There is no (.+?) in font", log)))
     assert not missing, f"characters the PDF's fonts lack (they print as nothing): {missing}"
