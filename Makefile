@@ -15,7 +15,8 @@ export PYTHONHASHSEED := 0
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: book test lint unit notebooks rehearsal site benchmark clean
-.PHONY: student student-notebooks pages pdf pdf-student pdf-check slides
+.PHONY: student student-notebooks pages pdf pdf-student pdf-check slides slides-check mathjax
+.PHONY: tex-debs
 
 # Two editions from one source (_ext/book_site.py reads BOOK_EDITION): the instructor edition, with
 # the exercise solutions, is the default site in _build/html; the student edition, without them,
@@ -32,6 +33,10 @@ PDF := _build/latex/models-in-the-loop.pdf
 SLIDES_DIR := _build/slides
 SLIDES_PIP := nbconvert==7.17.2
 SLIDES_NPM := reveal.js@4.6.1 requirejs@2.3.7 jquery@3.7.1
+# MathJax 3 under node (mathjax-full, exact versions in tools/mathjax/package-lock.json), for the
+# test that renders every notebook's math as Jupyter and Colab do (tests/test_notebook_math.py).
+NODE_DIR := .node
+MATHJAX_STAMP := $(NODE_DIR)/.installed
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -64,8 +69,20 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check code tests chapters tools benchmarks _ext
 	$(BIN)/mypy
 
-unit: $(STAMP)
+unit: $(STAMP) mathjax
 	$(BIN)/python -m pytest tests -q --ignore=tests/site
+
+# Without node (and npm) nothing is installed and the math rendering test skips, saying why.
+mathjax:
+	@if ! command -v node >/dev/null || ! command -v npm >/dev/null; then \
+		echo "node or npm is missing: tests/test_notebook_math.py will be skipped"; \
+	elif ! cmp -s tools/mathjax/package-lock.json $(NODE_DIR)/package-lock.json \
+		|| [ ! -f $(MATHJAX_STAMP) ]; then \
+		rm -rf $(NODE_DIR) && mkdir -p $(NODE_DIR) \
+		&& cp tools/mathjax/package.json tools/mathjax/package-lock.json $(NODE_DIR)/ \
+		&& npm ci --prefix $(NODE_DIR) --no-audit --no-fund --loglevel=error \
+		&& touch $(MATHJAX_STAMP); \
+	fi
 
 notebooks: $(STAMP)
 	$(BIN)/python -m pytest -q --nbval --nbval-current-env --nbval-sanitize-with tests/sanitize.cfg chapters
@@ -93,22 +110,33 @@ pages: book student-notebooks
 	cp -R $(STUDENT_OUT)/notebooks $(PAGES_DIR)/student/notebooks
 	touch $(PAGES_DIR)/.nojekyll
 
-# The whole book as one PDF. Needs TeX: `apt-get install $(TEX_DEBS)` (about 120 MB to download).
+# The whole book as one PDF. Needs TeX: `apt-get install --no-install-recommends $(TEX_DEBS)`
+# (on Debian 12: 37 packages, about 155 MB to download).
 pdf: $(STAMP)
 	@command -v xelatex >/dev/null && command -v latexmk >/dev/null || { \
 		echo "make pdf needs TeX: apt-get install --no-install-recommends $(TEX_DEBS)"; exit 1; }
-	$(BIN)/jupyter-book build . --builder pdflatex -n --keep-going
+	$(BIN)/jupyter-book build . --builder pdflatex -W -n --keep-going
 	@echo "The book as one PDF: $(PDF)"
 
 pdf-student: $(STAMP)
 	BOOK_EDITION=student $(BIN)/jupyter-book build . --builder pdflatex -n --keep-going \
 		--path-output $(STUDENT_OUT)
 
-# A separate check of the PDF (not part of `make test`: TeX is large and the build slow).
+# The PDF smoke test: build it, then check it (tests/site/test_pdf.py). Not part of `make test`, so
+# that a machine without TeX can run the rest; .ci/run installs TeX and runs it after `make test`.
 pdf-check: pdf
 	REQUIRE_PDF=1 $(BIN)/python -m pytest -q tests/site/test_pdf.py
+
+# The Debian packages of TeX, for scripts that install them (.ci/run).
+tex-debs:
+	@echo $(TEX_DEBS)
 
 # One reveal.js slide deck per chapter, in $(SLIDES_DIR), openable without a network.
 slides: $(STAMP)
 	$(BIN)/python -m pip install --quiet $(SLIDES_PIP)
 	$(BIN)/python tools/make_slides.py --output $(SLIDES_DIR) --npm "$(SLIDES_NPM)" chapters/*.ipynb
+
+# The slides' smoke test: build them, then open every deck from disk in headless Chromium with the
+# network refused (tests/site/test_slides.py). CI runs it after `make pdf-check`.
+slides-check: slides
+	REQUIRE_SLIDES=1 $(BIN)/python -m pytest -q tests/site/test_slides.py

@@ -12,6 +12,8 @@
 - The site's MathJax macros, also defined in the LaTeX preamble, so the PDF has them too.
 - In the PDF, front and back matter are unnumbered chapters and Chapter 1 is chapter 1, so section
   numbers agree with the theorem and figure numbers, which count the numbered parts only.
+- In the PDF, the bibliography page gives up its heading: LaTeX sets the references at the end of
+  the book under its own "Bibliography" chapter, so the page's heading would be a second, empty one.
 - ``static/book.css``: long inline code in prose wraps, so prose fits a phone's screen.
 - A default colour mode, so the theme's script does not report an empty mode on every page.
 - Each inline script once: the live-code extension registers its configuration script twice,
@@ -207,6 +209,22 @@ def number_latex_chapters(app, doctree, docname):
     )
 
 
+def drop_bibliography_heading(app, doctree, docname):
+    """In the PDF, unwrap a page whose text is only its heading (the bibliography page: LaTeX sets
+    its citations at the end of the book, under a heading of its own); its other nodes stay."""
+    if app.builder.name != "latex":
+        return
+    for start in list(doctree.findall(addnodes.start_of_file)):
+        sections = [child for child in start.children if isinstance(child, nodes.section)]
+        if len(sections) != 1:
+            continue
+        section = sections[0]
+        body = [child for child in section.children if not isinstance(child, nodes.title)]
+        if "".join(child.astext() for child in body).strip():
+            continue
+        section.replace_self(body)
+
+
 def fix_page_context(app, pagename, templatename, context, doctree):
     context["default_mode"] = "light"
     seen, unique = set(), []
@@ -246,6 +264,7 @@ def setup(app):
     app.add_directive("exercise-index", ExerciseIndex)
     app.connect("doctree-resolved", fill_exercise_index)
     app.connect("doctree-resolved", number_latex_chapters)
+    app.connect("doctree-resolved", drop_bibliography_heading)
     app.connect("html-page-context", fix_page_context, priority=900)
     # before sphinx-external-toc's handler (priority 500), which keeps an index.html that exists
     app.connect("build-finished", write_root_redirect, priority=400)

@@ -23,7 +23,7 @@ def _row_probabilities(predictions: np.ndarray, delta: float) -> np.ndarray:
 
 
 def check_row_probabilities(candidate, trials: int = 5, seed: int = 0) -> None:
-    """Check a function ``candidate(predictions, delta)`` returning the RIR row probabilities (equation 2).
+    """Check a function ``candidate(predictions, delta)`` returning the RIR row probabilities (the induced density).
 
     Prints a confirmation, or raises :class:`~inloop._exercise.ExerciseFailure` saying what is wrong.
     """
@@ -54,7 +54,7 @@ def check_row_probabilities(candidate, trials: int = 5, seed: int = 0) -> None:
             f"wrong probabilities for delta={delta:.3f}: expected {np.round(expected, 4)}, "
             f"got {np.round(got, 4)}.",
         )
-    passed(f"the row probabilities of equation (2) are right on {trials} random instances.")
+    passed(f"the row probabilities of the induced density are right on {trials} random instances.")
 
 
 def check_sensitivity_ratio(

@@ -1,16 +1,18 @@
 """The resample-if-rejected (RIR) distribution map of Mofakhami, Mitliagkas and Gidel (2023).
 
-A deployed predictor :math:`f` with outputs in :math:`[0, 1-\\delta]` acts on a base sample as
-follows. Each base row :math:`x` is kept with probability :math:`1 - g(f(x))` and *rejected* with
-probability
+The names below are those of Chapter 2 (section "Resample if rejected"). A deployed predictor
+:math:`f` with outputs in :math:`[0, 1-\\delta]` acts on a base sample as follows. Each base row
+:math:`x` is kept with probability :math:`1 - g(f(x))` and *rejected* with the **rejection
+probability**
 
-.. math:: g(f(x)) = f(x) + \\delta \\in [\\delta, 1];                         \\qquad (1)
+.. math:: g(f(x)) = f(x) + \\delta \\in [\\delta, 1];
 
 a rejected row is replaced by a uniformly random row of the base sample, which is accepted whatever
-its prediction (one redraw only). When the whole row is redrawn, the induced density is
+its prediction (one redraw only). When the whole row is redrawn, the **induced density** (Chapter 2,
+:prf:ref:`prop-rir-density`) is
 
 .. math:: p_f(x) = p(x)\\,\\big(1 - g(f(x)) + \\E_{X\\sim p}\\, g(f(X))\\big)
-          = p(x)\\,\\big(1 - f(x) + \\E_{X\\sim p} f(X)\\big).                   \\qquad (2)
+          = p(x)\\,\\big(1 - f(x) + \\E_{X\\sim p} f(X)\\big).
 
 On the credit data only the strategic columns of a rejected row are redrawn (they are copied from
 the random row), while the other columns and the label stay those of the original row; this is the
@@ -52,7 +54,7 @@ def check_predictions(predictions, delta: float, n_rows: int) -> np.ndarray:
 
 
 def rejection_probability(predictions, delta: float) -> np.ndarray:
-    """Equation (1): the probability :math:`g(f(x)) = f(x) + \\delta` that a row is rejected."""
+    """The rejection probability :math:`g(f(x)) = f(x) + \\delta` of a row (Chapter 2, RIR)."""
     delta = check_delta(delta)
     predictions = check_array(predictions, "predictions", ndim=1)
     return check_predictions(predictions, delta, predictions.shape[0]) + delta
@@ -85,12 +87,12 @@ class ResampleIfRejected:
     features, labels:
         The base sample: ``features`` of shape (n, d), ``labels`` of shape (n,).
     delta:
-        The offset :math:`\\delta \\in (0, 1)` of equation (1). Predictions must lie in
+        The offset :math:`\\delta \\in (0, 1)` of the rejection probability. Predictions must lie in
         :math:`[0, 1-\\delta]`, so that every row is rejected with probability at least
         :math:`\\delta` and at most 1.
     strategic:
         ``None`` (default): a rejected row is replaced by a whole random row, label included, which
-        is the map of equation (2). A sequence of column indices: only those columns are copied from
+        is the map of the induced density. A sequence of column indices: only those columns are copied from
         the random row; the other columns and the label stay with the original row (the credit
         experiment, with ``strategic=(0, 5, 7)``).
     """
@@ -120,7 +122,7 @@ class ResampleIfRejected:
         return check_predictions(values, self.delta, self.n_samples)
 
     def rejection_probabilities(self, predict) -> np.ndarray:
-        """Equation (1) on every base row: :math:`g(f(x_i)) = f(x_i) + \\delta`."""
+        """The rejection probability of every base row: :math:`g(f(x_i)) = f(x_i) + \\delta`."""
         return self.predictions(predict) + self.delta
 
     def sample(self, predict, seed=None) -> RIRSample:
@@ -140,7 +142,7 @@ class ResampleIfRejected:
         return RIRSample(features, self.labels.copy(), rejected, donors)
 
     def row_probabilities(self, predict) -> np.ndarray:
-        """Equation (2) on the base sample: the probability that an induced row is base row ``k``.
+        """The induced density on the base sample: the probability that an induced row is base row ``k``.
 
         Only defined for whole-row redraws (``strategic=None``), where
         :math:`q_k = (1 - g_k + \\bar g)/n` with :math:`\\bar g` the mean rejection probability.
@@ -160,7 +162,7 @@ class ResampleIfRejected:
         get a tuple of expectations from one pass). The expectation over each row's rejection coin is
         exact: row :math:`i` contributes :math:`(1-g_i)\\,\\ell_i + g_i\\,\\bar\\ell_i`, where
         :math:`\\bar\\ell_i` is its loss after a redraw. With whole-row redraws :math:`\\bar\\ell_i` is the
-        base mean (equation (2), exact); with a strategic subset it is averaged over ``donor_sets``
+        base mean (the induced density, exact); with a strategic subset it is averaged over ``donor_sets``
         donor draws fixed by ``seed``, so repeated calls use the same donors (common random numbers)
         and differences between models are not sampling noise.
         """

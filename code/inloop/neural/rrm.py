@@ -32,7 +32,7 @@ from .training import FitResult, _objective, fit_lbfgs, recode_labels
 
 
 class RIRSampleObjective:
-    """Equation (4) on one or several recorded RIR samples: :math:`\\sum_i w_i\\,\\tfrac12(f_\\theta(x_i) - t_i)^2`.
+    """The squared risk (:mod:`inloop.neural.training`) on one or several recorded RIR samples: :math:`\\sum_i w_i\\,\\tfrac12(f_\\theta(x_i) - t_i)^2`.
 
     A sample is stored as its *donor indices* (which base row each induced row took its redrawn part
     from), one integer per row, and rebuilt from the base sample on demand.
@@ -67,7 +67,7 @@ class RIRSampleObjective:
         return features, targets, row_weights
 
     def value(self, theta) -> float:
-        """Equation (4) at the parameters ``theta`` on the weighted samples."""
+        """The squared risk at the parameters ``theta`` on the weighted samples."""
         features, targets, row_weights = self.rows()
         predictions = self.problem.predictor(theta)(features)
         return float(np.sum(row_weights * 0.5 * (predictions - targets) ** 2))
@@ -88,7 +88,7 @@ class NeuralRIRProblem:
     """RIR with a :class:`~inloop.neural.network.ScaledSigmoidNetwork`, for RRM and ARM.
 
     Round :math:`t` draws :math:`S_t \\sim \\mathcal D(f_t)` (:meth:`induced_objective`) and the next
-    model minimises equation (4) on it, or on a weighted union of the last rounds' samples for an
+    model minimises the squared risk on it, or on a weighted union of the last rounds' samples for an
     ARM (:meth:`mix`), by :func:`~inloop.neural.training.fit_lbfgs` warm-started at the deployed
     parameters (:meth:`solve`). Every solve appends its report to ``log``. Risks are reported as
     expectations over the induced distribution
@@ -137,7 +137,7 @@ class NeuralRIRProblem:
         return features, self.targets
 
     def induced_objective(self, deployed, rng: np.random.Generator | None = None):
-        """Draw :math:`S \\sim \\mathcal D(f_{\\text{deployed}})` with ``rng`` and return equation (4) on it."""
+        """Draw :math:`S \\sim \\mathcal D(f_{\\text{deployed}})` with ``rng`` and return the squared risk on it."""
         if rng is None:
             raise ValueError(
                 "NeuralRIRProblem draws a random sample each round: pass a numpy Generator as rng "

@@ -1,11 +1,12 @@
 """Risk minimisation for the small networks: the squared loss, L-BFGS (the book's solver) and Adam.
 
-With labels :math:`y \\in \\{0, 1\\}` recoded to targets :math:`t = (1-\\delta)\\,y`, the (weighted)
-empirical risk is
+With labels :math:`y \\in \\{0, 1\\}` recoded to targets :math:`t = (1-\\delta)\\,y`, the **squared
+risk** that Chapter 2 trains its networks on (section "RRM with a neural network on the credit
+data": the squared loss against targets :math:`(1-\\delta)\\,y`), with row weights, is
 
-.. math:: L(\\theta) = \\sum_i w_i\\, \\tfrac12 \\big(f_\\theta(x_i) - t_i\\big)^2, \\qquad \\sum_i w_i = 1, \\qquad (4)
+.. math:: L(\\theta) = \\sum_i w_i\\, \\tfrac12 \\big(f_\\theta(x_i) - t_i\\big)^2, \\qquad \\sum_i w_i = 1,
 
-1-strongly convex in the prediction (not in :math:`\\theta`). :func:`fit_lbfgs` minimises (4) with
+1-strongly convex in the prediction (not in :math:`\\theta`). :func:`fit_lbfgs` minimises :math:`L` with
 full-batch L-BFGS in float64 until the largest gradient entry is below a stated tolerance;
 :func:`fit_adam` is the published procedure (full-batch Adam until the loss changes by less than
 ``1e-9`` between steps), kept as the baseline of the benchmark.
@@ -41,7 +42,7 @@ RELATIVE_TOLERANCE = 1e-4
 class FitResult:
     """Outcome of one risk minimisation: parameters, final loss and gradient size, iterations, time.
 
-    ``loss`` is equation (4); ``gradient_max`` the largest entry of the gradient of the normalised risk
+    ``loss`` is the squared risk :math:`L`; ``gradient_max`` the largest entry of the gradient of the normalised risk
     :math:`L/(1-\\delta)^2`; ``reason`` the rule that ended the run (``"gradient"``, ``"stalled"``,
     ``"loss change"``, ``"round-off"`` when the risk stopped changing at float64 precision, ``"line search"``
     when the solver could not find a decrease, or ``"max_iter"``).
@@ -66,7 +67,7 @@ def recode_labels(labels, delta: float) -> np.ndarray:
 
 
 def squared_loss(predictions, targets, weights=None) -> float:
-    """Equation (4) evaluated at given predictions: :math:`\\sum_i w_i \\tfrac12 (\\hat y_i - t_i)^2` (uniform ``w`` by default)."""
+    """The squared risk :math:`L` at given predictions: :math:`\\sum_i w_i \\tfrac12 (\\hat y_i - t_i)^2` (uniform ``w`` by default)."""
     predictions = check_array(predictions, "predictions", ndim=1)
     targets = check_array(targets, "targets", ndim=1)
     check_same_length(predictions, targets, "predictions", "targets")
@@ -93,7 +94,7 @@ def _weights(weights, n_rows: int) -> np.ndarray:
 
 
 def _loss_tensors(network, features, targets, weights):
-    """Check the data and return the tensors of equation (4): inputs, targets, row weights."""
+    """Check the data and return the tensors of the squared risk: inputs, targets, row weights."""
     inputs = network._check_features(features)
     targets = check_array(targets, "targets", ndim=1)
     check_same_length(inputs, targets, "features", "targets")
@@ -102,7 +103,7 @@ def _loss_tensors(network, features, targets, weights):
 
 
 def _objective(network, features, targets, weights):
-    """Return a closure computing equation (4) and its gradient as float64 NumPy objects."""
+    """Return a closure computing the squared risk and its gradient as float64 NumPy objects."""
     inputs, targets_t, weights_t = _loss_tensors(network, features, targets, weights)
     parameters = list(network.parameters())
 
@@ -127,7 +128,7 @@ def fit_lbfgs(
     memory: int = 20,
     target_loss: float | None = None,
 ) -> FitResult:
-    """Minimise equation (4) over the parameters of ``network`` (a :class:`~inloop.neural.network.ScaledSigmoidNetwork`), from its current ones, with full-batch L-BFGS (float64).
+    """Minimise the squared risk :math:`L` over the parameters of ``network`` (a :class:`~inloop.neural.network.ScaledSigmoidNetwork`), from its current ones, with full-batch L-BFGS (float64).
 
     The solver works on the *normalised* risk :math:`L(\\theta)/(1-\\delta)^2`, which does not depend on
     the scale of the targets, and stops at the first of
@@ -138,10 +139,10 @@ def fit_lbfgs(
       ends a solve);
     - no decrease at float64 round-off (reported as ``"round-off"``);
     - ``max_iter`` iterations (reported as not converged);
-    - if ``target_loss`` is given, equation (4) at or below it (reported as ``"target"``; used to time
+    - if ``target_loss`` is given, :math:`L` at or below it (reported as ``"target"``; used to time
       how long L-BFGS needs to match another solver's loss).
 
-    The network is left at the returned parameters; the reported loss is equation (4) itself.
+    The network is left at the returned parameters; the reported loss is :math:`L` itself.
 
     Parameters
     ----------
@@ -158,7 +159,7 @@ def fit_lbfgs(
     Returns
     -------
     FitResult
-        Parameters (flat, shape (p,)), loss (4), largest gradient entry, iterations, the rule that
+        Parameters (flat, shape (p,)), loss :math:`L`, largest gradient entry, iterations, the rule that
         stopped the run and its wall-clock seconds.
     """
     tol = check_real(tol, "tol", low=0.0, low_open=True)
