@@ -10,8 +10,14 @@
 - One repository URL, the one of ``_config.yml``, for the footer's errata link and the MyST
   substitutions ``{{ repository }}``, ``{{ issues }}`` and ``{{ new_issue }}``.
 - The site's MathJax macros, also defined in the LaTeX preamble, so the PDF has them too.
+- The PDF's table of contents is headed "Contents" (Sphinx would use the first part's caption).
 - In the PDF, front and back matter are unnumbered chapters and Chapter 1 is chapter 1, so section
   numbers agree with the theorem and figure numbers, which count the numbered parts only.
+- In the PDF, the root page's text is one unnumbered chapter (``LATEX_PREFACE``, its sections as
+  sections: LaTeX would otherwise make each of them a chapter, as the page's own title is the
+  book's), and each part of ``_toc.yml`` starts with a part page (``\\part``; a caption
+  "I. Performative prediction" is Part I, "Performative prediction"; an unnumbered part, such as
+  the front and back matter, is an unnumbered part page listed in the contents).
 - In the PDF, the bibliography page gives up its heading: LaTeX sets the references at the end of
   the book under its own "Bibliography" chapter, so the page's heading would be a second, empty one.
 - ``static/book.css``: long inline code in prose wraps, so prose fits a phone's screen.
@@ -31,6 +37,7 @@ from docutils import nodes
 from sphinx import addnodes
 from sphinx.errors import ExtensionError
 from sphinx.util.docutils import SphinxDirective
+from sphinx.util.texescape import escape as latex_escape
 
 
 class exercise_index(nodes.General, nodes.Element):
@@ -43,6 +50,10 @@ class ExerciseIndex(SphinxDirective):
 
 
 EDITIONS = ("instructor", "student")
+# The PDF's title for the text of the root page (whose own title is the book's, on the title page).
+LATEX_PREFACE = "Preface"
+ROMAN = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100}
+NUMBERED_CAPTION = re.compile(r"^(?P<number>[IVXLC]+)\.\s+(?P<title>\S.*)$")
 # Words of an untitled exercise's statement shown in the index.
 INDEX_WORDS = 10
 
@@ -144,6 +155,7 @@ def choose_edition(app, config):
         config.html_copy_source = False
     _footer_links(config)
     _latex_macros(config)
+    _latex_contents_name(config)
 
 
 def _latex_macros(config) -> None:
@@ -162,6 +174,17 @@ def _latex_macros(config) -> None:
         elements = dict(getattr(config, "latex_elements", None) or {})
         elements["preamble"] = elements.get("preamble", "") + "\n" + "\n".join(lines) + "\n"
         config.latex_elements = elements
+
+
+def _latex_contents_name(config) -> None:
+    """The PDF's table of contents is headed "Contents". Sphinx heads it with the caption of the
+    root page's first toctree ("Front matter"); the preamble comes after, so this wins."""
+    if (config.language or "en").split("_")[0] != "en":
+        return  # only English captions are set here (babel: \captionsenglish)
+    elements = dict(getattr(config, "latex_elements", None) or {})
+    renew = "\\addto\\captionsenglish{\\renewcommand{\\contentsname}{Contents}}"
+    elements["preamble"] = elements.get("preamble", "") + "\n" + renew + "\n"
+    config.latex_elements = elements
 
 
 def _footer_links(config) -> None:
@@ -207,6 +230,65 @@ def number_latex_chapters(app, doctree, docname):
     doctree.insert(
         0, _latex(r"\edef\booksecnumdepth{\arabic{secnumdepth}}\setcounter{secnumdepth}{-1}")
     )
+
+
+def latex_preface(app, doctree, docname):
+    """In the PDF, gather the root page's text (before the inlined pages of its table of
+    contents) into one chapter titled ``LATEX_PREFACE``, so that its sections are sections."""
+    if app.builder.name != "latex" or docname != app.config.root_doc:
+        return
+    top = next(iter(doctree.findall(nodes.section)), None)
+    if top is None:
+        return
+    body = []
+    for child in top.children:
+        if isinstance(child, nodes.title):
+            continue
+        if isinstance(child, addnodes.start_of_file) or any(child.findall(addnodes.start_of_file)):
+            break  # the pages of the table of contents, inlined
+        body.append(child)
+    if not any(isinstance(child, nodes.section) for child in body):
+        return  # no sections: nothing would become a chapter
+    preface = nodes.section("", nodes.title("", LATEX_PREFACE), ids=["latex-preface"])
+    top.insert(top.index(body[0]), preface)
+    for child in body:
+        top.remove(child)
+        preface += child
+
+
+def _roman(numeral: str) -> int:
+    values = [ROMAN[char] for char in numeral]
+    return sum(-v if v < w else v for v, w in zip(values, values[1:] + [0], strict=True))
+
+
+def _part_latex(caption: str, numbered: bool) -> str:
+    """LaTeX that opens a part titled by a ``_toc.yml`` caption."""
+    match = NUMBERED_CAPTION.match(caption)
+    if numbered and match:
+        number = _roman(match.group("number"))
+        title = latex_escape(match.group("title"))
+        return f"\\setcounter{{part}}{{{number - 1}}}\\part{{{title}}}"
+    if numbered:
+        return f"\\part{{{latex_escape(caption)}}}"
+    title = latex_escape(caption)
+    return (
+        f"\\cleardoublepage\\phantomsection\\addcontentsline{{toc}}{{part}}{{{title}}}"
+        f"\\part*{{{title}}}"
+    )
+
+
+def latex_parts(app, doctree, docname):
+    """In the PDF, a part page before the first page of each captioned part of ``_toc.yml``."""
+    if app.builder.name != "latex":
+        return
+    site_map = getattr(app.env, "external_site_map", None)
+    if site_map is None:
+        return
+    starts = {node["docname"]: node for node in doctree.findall(addnodes.start_of_file)}
+    for tree in site_map[app.config.root_doc].subtrees:
+        files = [os.path.splitext(name)[0] for name in tree.files()]
+        if tree.caption and files and files[0] in starts:
+            starts[files[0]].insert(0, _latex(_part_latex(tree.caption, bool(tree.numbered))))
 
 
 def drop_bibliography_heading(app, doctree, docname):
@@ -265,6 +347,8 @@ def setup(app):
     app.connect("doctree-resolved", fill_exercise_index)
     app.connect("doctree-resolved", number_latex_chapters)
     app.connect("doctree-resolved", drop_bibliography_heading)
+    app.connect("doctree-resolved", latex_preface)
+    app.connect("doctree-resolved", latex_parts)
     app.connect("html-page-context", fix_page_context, priority=900)
     # before sphinx-external-toc's handler (priority 500), which keeps an index.html that exists
     app.connect("build-finished", write_root_redirect, priority=400)

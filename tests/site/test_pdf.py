@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 LATEX = ROOT / "_build" / "latex"
@@ -85,3 +86,60 @@ def test_latex_had_no_undefined_macros_or_references(log):
     assert "Undefined control sequence" not in log, "a macro is not defined for LaTeX"
     assert "There were undefined references" not in log
     assert "Citation" not in log or not re.search(r"Citation `[^']+' .*undefined", log)
+
+
+def _toc_entries() -> list[tuple[str, str]]:
+    """(level, title) of every line of the PDF's table of contents, in order; a numbered title
+    keeps its number in front (``1 Performative ...``, ``I Performative prediction``)."""
+    toc = (LATEX / f"{NAME}.toc").read_text(encoding="utf8")
+    entries = []
+    for level, title in re.findall(
+        r"^\\contentsline \{(\w+)\}\{(.*)\}\{[^{}]*\}\{[^{}]*\}%?$", toc, re.M
+    ):
+        title = re.sub(r"\\numberline \{([^{}]*)\}", r"\1 ", title)
+        title = re.sub(r"\\hspace \{[^{}]*\}", " ", title)
+        entries.append((level, title))
+    return entries
+
+
+def test_the_intro_is_one_chapter_and_its_headings_are_its_sections(log):
+    """LaTeX makes the root page's title the book's title; without a chapter of their own, its
+    sections would each be a chapter of the PDF (see _ext/book_site.py)."""
+    headings = re.findall(r"^## (.+)$", (ROOT / "intro.md").read_text(encoding="utf8"), re.M)
+    assert headings, "intro.md has no sections"
+    entries = _toc_entries()
+    chapters = [index for index, (level, _) in enumerate(entries) if level == "chapter"]
+    first, second = chapters[0], chapters[1]
+    assert entries[first] == ("chapter", "Preface")
+    assert entries[first + 1 : first + 1 + len(headings)] == [
+        ("section", heading) for heading in headings
+    ]
+    assert first + 1 + len(headings) <= second
+    assert not [title for level, title in entries if level == "chapter" and title in headings]
+
+
+def test_the_parts_of_the_contents_are_parts_of_the_pdf_in_order(log):
+    """Each captioned part of _toc.yml is a part of the PDF (a numbered part "I. ..." is Part I)
+    and holds its chapters; the contents are headed "Contents", not by the first caption."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf8"))
+    expected = []
+    for part in toc["parts"]:
+        caption = part["caption"]
+        numbered = re.match(r"^([IVX]+)\.\s+(.+)$", caption)
+        expected.append(f"{numbered[1]} {numbered[2]}" if part.get("numbered") else caption)
+    entries = _toc_entries()
+    parts = [index for index, (level, _) in enumerate(entries) if level == "part"]
+    assert [entries[index][1] for index in parts] == expected
+    # every chapter notebook sits between its own part's line and the next part's
+    ends = parts[1:] + [len(entries)]
+    for part, start, end in zip(toc["parts"], parts, ends, strict=True):
+        titles = [title for level, title in entries[start:end] if level == "chapter"]
+        for item in part["chapters"]:
+            if item["file"].startswith("chapters/"):
+                chapter = ROOT / f"{item['file']}.ipynb"
+                assert any(
+                    _words(title) == _words(_chapter_title(chapter)) for title in titles
+                ), f"{chapter.stem} is not in the part {part['caption']!r} of the PDF"
+    tex = (LATEX / f"{NAME}.tex").read_text(encoding="utf8")
+    names = re.findall(r"\\renewcommand\{\\contentsname\}\{([^{}]*)\}", tex)
+    assert names and names[-1] == "Contents", names
