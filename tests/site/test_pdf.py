@@ -137,9 +137,9 @@ def test_the_parts_of_the_contents_are_parts_of_the_pdf_in_order(log):
         for item in part["chapters"]:
             if item["file"].startswith("chapters/"):
                 chapter = ROOT / f"{item['file']}.ipynb"
-                assert any(
-                    _words(title) == _words(_chapter_title(chapter)) for title in titles
-                ), f"{chapter.stem} is not in the part {part['caption']!r} of the PDF"
+                assert any(_words(title) == _words(_chapter_title(chapter)) for title in titles), (
+                    f"{chapter.stem} is not in the part {part['caption']!r} of the PDF"
+                )
     tex = (LATEX / f"{NAME}.tex").read_text(encoding="utf8")
     names = re.findall(r"\\renewcommand\{\\contentsname\}\{([^{}]*)\}", tex)
     assert names and names[-1] == "Contents", names
