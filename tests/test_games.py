@@ -11,6 +11,8 @@ import torch
 from inloop.games import (
     CollectiveRiskDilemma,
     GamesSettings,
+    GCN_READOUTS,
+    GCNPredictor,
     MessagePassingPredictor,
     MLPPredictor,
     Network,
@@ -298,6 +300,7 @@ def test_predictors_keep_no_random_state_and_are_reproducible():
     for build in (
         lambda seed: MLPPredictor(4, hidden=8, members=2, seed=seed),
         lambda seed: MessagePassingPredictor(network, hidden=8, members=2, seed=seed),
+        lambda seed: GCNPredictor(network, hidden=8, readout="mlp", members=2, seed=seed),
     ):
         first, again, other = build(3), build(3), build(4)
         assert not any(isinstance(v, torch.Generator) for v in vars(first).values())
@@ -335,6 +338,47 @@ def test_message_passing_predictor_respects_the_network():
     assert out.shape == (3, 4) and ((out > 0) & (out < 1)).all()
     episode = play(GAME, network, model, rounds=3)
     assert episode.predictions.shape == (3, 3, 4)
+
+
+def test_gcn_operator_is_the_normalised_adjacency_with_self_loops():
+    network = path(3)  # degrees with self-loops: 2, 3, 2
+    model = GCNPredictor(network, hidden=4, seed=0)
+    d = np.array([2.0, 3.0, 2.0]) ** -0.5
+    expected = d[:, None] * (network.adjacency + np.eye(3)) * d[None, :]
+    np.testing.assert_allclose(model.propagation.numpy(), expected)
+
+
+@pytest.mark.parametrize("readout", GCN_READOUTS)
+def test_gcn_predictor_readouts(readout):
+    network = scale_free(8, 2, seed=0)
+    model = GCNPredictor(network, hidden=4, layers=2, readout=readout, members=3, seed=1)
+    codes = torch.tensor([0, 1, 0, 1, 1, 0, 0, 2])
+    out = model(codes)
+    assert out.shape == (3, 8) and ((out > 0) & (out < 1)).all()
+    result = train_predictor(model, GAME, network, [0.0, 0.5, 1.0], epochs=2, rounds=2)
+    assert result.losses.shape == (2, 3)
+    moved = model.rewired(scale_free(8, 2, seed=5))
+    assert not torch.allclose(model(codes), moved(codes))
+    with pytest.raises(ValueError, match="8 agents"):
+        model.rewired(path(3))
+
+
+def test_gcn_readout_without_a_whole_graph_layer_is_local():
+    # With the "gcn" readout, an agent's forecast depends only on agents within layers + 1 hops.
+    network = from_networkx(nx.path_graph(8))
+    model = GCNPredictor(network, hidden=4, layers=1, readout="gcn", seed=0)
+    codes = torch.zeros(8, dtype=torch.long)
+    changed = codes.clone()
+    changed[7] = 1
+    torch.testing.assert_close(model(codes)[0, :5], model(changed)[0, :5])
+    assert not torch.allclose(model(codes)[0, 5:], model(changed)[0, 5:])
+    whole = GCNPredictor(network, hidden=4, layers=1, readout="linear", seed=0)
+    assert not torch.allclose(whole(codes)[0, 0], whole(changed)[0, 0])
+
+
+def test_gcn_predictor_rejects_an_unknown_readout():
+    with pytest.raises(ValueError, match="readout must be one of"):
+        GCNPredictor(path(3), readout="attention")
 
 
 def test_training_rejects_bad_weights():
@@ -504,7 +548,9 @@ def test_bad_forecasts_and_models_are_rejected_at_the_boundary():
         respond(GAME, network, [0.5, 0.5], np.ones(3))
     with pytest.raises(ValueError, match="forecasts must be 0/1"):
         full_trust_response(GAME, network, [0.5, 0.0, 1.0])
-    with pytest.raises(ValueError, match="MLPPredictor or a MessagePassingPredictor"):
+    with pytest.raises(
+        ValueError, match="MLPPredictor, a MessagePassingPredictor or a GCNPredictor"
+    ):
         train_min_norm(torch.nn.Linear(3, 3), GAME, network, epochs=1)
     with pytest.raises(ValueError, match="loss_fraction must be positive"):
         train_min_norm(MLPPredictor(3), CollectiveRiskDilemma(loss_fraction=0.0), network, epochs=1)

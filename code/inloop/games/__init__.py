@@ -60,6 +60,8 @@ from .rrm import (
 from .settings import GamesSettings
 from .statistics import anarchic_success, mean_with_interval
 from .training import (
+    GCN_READOUTS,
+    GCNPredictor,
     MessagePassingPredictor,
     MLPPredictor,
     TrainingResult,
@@ -71,10 +73,12 @@ from .training import (
 
 __all__ = [
     "CLIP",
+    "GCN_READOUTS",
     "INNATE_PRIOR",
     "ActionForecastProblem",
     "CollectiveRiskDilemma",
     "Episode",
+    "GCNPredictor",
     "GamesSettings",
     "MLPPredictor",
     "MessagePassingPredictor",

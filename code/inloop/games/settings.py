@@ -58,6 +58,11 @@ class GamesSettings(Settings):
     mlp_embedding: int = setting(4, minimum=1, doc="MLP embedding of each agent's action")
     mp_hidden: int = setting(32, minimum=1, doc="message-passing state width")
     mp_layers: int = setting(2, minimum=1, doc="message-passing layers")
+    gcn_hidden: int = setting(32, minimum=1, doc="graph-convolution state width (the paper: 512)")
+    gcn_layers: int = setting(3, minimum=1, doc="graph convolutions before the readout")
+    gcn_readout_hidden: int = setting(
+        64, minimum=1, doc="hidden width of the GCN + MLP readout (the paper: 512)"
+    )
     eval_graphs: int = setting(5, minimum=1, doc="other scale-free graphs for evaluation")
     eval_prior_trusts: tuple[float, ...] = setting((0.2, 0.8), low=0.0, high=1.0, doc="other trust")
     long_rounds: int = setting(50, minimum=1, doc="evaluation horizon beyond training")
