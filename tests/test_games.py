@@ -9,13 +9,14 @@ import numpy as np
 import pytest
 import torch
 from inloop.games import (
+    GCN_READOUTS,
     CollectiveRiskDilemma,
     GamesSettings,
-    GCN_READOUTS,
     GCNPredictor,
     MessagePassingPredictor,
     MLPPredictor,
     Network,
+    StackedPredictor,
     anarchic_success,
     expected_gain,
     from_networkx,
@@ -39,6 +40,7 @@ from inloop.games import (
     scale_free,
     stable_forecasts,
     success_probability,
+    torus_symmetries,
     train_min_norm,
     train_predictor,
     uniform_forecasts,
@@ -376,6 +378,30 @@ def test_gcn_readout_without_a_whole_graph_layer_is_local():
     assert not torch.allclose(whole(codes)[0, 0], whole(changed)[0, 0])
 
 
+def test_a_stack_trains_every_member_as_it_would_alone():
+    network = scale_free(8, 2, seed=0)
+
+    def build():
+        return [
+            MLPPredictor(8, hidden=8, members=2, seed=0),
+            GCNPredictor(network, hidden=4, readout="linear", members=2, seed=1),
+        ]
+
+    alone = [train_predictor(m, GAME, network, [0.0, 1.0], epochs=3, rounds=3) for m in build()]
+    parts = build()
+    stacked = train_predictor(
+        StackedPredictor(parts), GAME, network, [0.0, 1.0, 0.0, 1.0], epochs=3, rounds=3
+    )
+    np.testing.assert_allclose(
+        stacked.welfare, np.concatenate([r.welfare for r in alone]), atol=1e-12
+    )
+    np.testing.assert_allclose(
+        stacked.accuracy, np.concatenate([r.accuracy for r in alone]), atol=1e-9
+    )
+    with pytest.raises(ValueError, match="non-empty list"):
+        StackedPredictor([])
+
+
 def test_gcn_predictor_rejects_an_unknown_readout():
     with pytest.raises(ValueError, match="readout must be one of"):
         GCNPredictor(path(3), readout="attention")
@@ -538,6 +564,31 @@ def test_basin_matches_iterating_rrm_from_every_forecast():
         assert (induced == point).all()
     with pytest.raises(ValueError, match="stable forecast"):
         basin(game, network, np.ones(16))
+
+
+def test_torus_symmetries_preserve_the_lattice():
+    for side in (4, 5):
+        network, maps = lattice(side), torus_symmetries(side)
+        assert len(maps) == 8 * side**2 and (maps == np.arange(side**2)).all(axis=1).any()
+        for m in maps:
+            np.testing.assert_array_equal(network.adjacency[np.ix_(m, m)], network.adjacency)
+
+
+def test_basin_with_symmetries_matches_the_plain_search():
+    network, maps = lattice(4), torus_symmetries(4)
+    stable = stable_forecasts(GAME, network)
+    for point in stable[1:]:  # every stable forecast but universal failure (whose basin is huge)
+        plain = basin(GAME, network, point)
+        mapped = basin(GAME, network, point, symmetries=maps)
+        np.testing.assert_array_equal(mapped[0], point)
+        assert len(mapped) == len(plain)
+        assert {tuple(r) for r in mapped} == {tuple(r) for r in plain}
+    with pytest.raises(ValueError, match="permutations"):
+        basin(GAME, network, stable[1], symmetries=np.zeros((1, 16), dtype=int))
+    swap = np.arange(16)
+    swap[[0, 5]] = [5, 0]  # exchanging two agents alone is not a symmetry of the lattice
+    with pytest.raises(ValueError, match="preserve the graph"):
+        basin(GAME, network, stable[1], symmetries=swap[None])
 
 
 def test_bad_forecasts_and_models_are_rejected_at_the_boundary():

@@ -27,7 +27,14 @@ from .agents import (
 )
 from .crd import CollectiveRiskDilemma
 from .dynamics import Episode, play
-from .equilibria import basin, full_trust_response, landing_points, preimages, stable_forecasts
+from .equilibria import (
+    basin,
+    full_trust_response,
+    landing_points,
+    preimages,
+    stable_forecasts,
+    torus_symmetries,
+)
 from .exercises import check_pivotal_probability
 from .myopic import (
     MyopicRun,
@@ -64,6 +71,7 @@ from .training import (
     GCNPredictor,
     MessagePassingPredictor,
     MLPPredictor,
+    StackedPredictor,
     TrainingResult,
     evaluate,
     pareto_front,
@@ -85,6 +93,7 @@ __all__ = [
     "MyopicRun",
     "Network",
     "RRMOutcome",
+    "StackedPredictor",
     "TrainingResult",
     "anarchic_success",
     "basin",
@@ -126,5 +135,6 @@ __all__ = [
     "train_min_norm",
     "train_predictor",
     "uniform_forecasts",
+    "torus_symmetries",
     "update_trust",
 ]

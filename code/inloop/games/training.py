@@ -47,6 +47,7 @@ __all__ = [
     "GCNPredictor",
     "MLPPredictor",
     "MessagePassingPredictor",
+    "StackedPredictor",
     "TrainingResult",
     "evaluate",
     "pareto_front",
@@ -285,6 +286,40 @@ class GCNPredictor(_Members):
                 x = torch.baddbmm(self.head[2 * layer + 1], x, self.head[2 * layer])
             logits = x.squeeze(1)
         return torch.sigmoid(logits)
+
+
+class StackedPredictor(_Members):
+    """Several predictors side by side, as one: their members are concatenated in order.
+
+    Training a stack plays one batch of episodes for all its members, which is cheaper than one
+    batch per predictor; as no parameter is shared, every member is trained exactly as on its own.
+
+    Parameters
+    ----------
+    predictors : sequence of MLPPredictor, MessagePassingPredictor, GCNPredictor or StackedPredictor
+        All for the same agents; ``forward`` returns their forecasts stacked, shape
+        ``(total members, n)``.
+    """
+
+    def __init__(self, predictors: list[nn.Module]):
+        parts = list(predictors)
+        if not parts or not all(isinstance(part, _Members) for part in parts):
+            raise ValueError("predictors must be a non-empty list of the book's predictors.")
+        sizes = [part.members for part in parts if isinstance(part, _Members)]
+        super().__init__(sum(sizes))
+        self.parts = nn.ModuleList(parts)
+        self.bounds = np.cumsum([0, *sizes]).tolist()
+
+    def forward(self, previous: torch.Tensor) -> torch.Tensor:
+        """Cooperation probabilities ``(members, n)`` from the previous action codes ``(n,)`` or ``(members, n)``."""
+        codes = self.codes(previous)
+        bounds = self.bounds
+        return torch.cat(
+            [
+                part(codes[start:stop])
+                for part, start, stop in zip(self.parts, bounds[:-1], bounds[1:], strict=True)
+            ]
+        )
 
 
 def _gcn_operator(network: Network) -> torch.Tensor:
