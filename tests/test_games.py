@@ -9,11 +9,14 @@ import numpy as np
 import pytest
 import torch
 from inloop.games import (
+    GCN_READOUTS,
     CollectiveRiskDilemma,
     GamesSettings,
+    GCNPredictor,
     MessagePassingPredictor,
     MLPPredictor,
     Network,
+    StackedPredictor,
     anarchic_success,
     expected_gain,
     from_networkx,
@@ -37,6 +40,7 @@ from inloop.games import (
     scale_free,
     stable_forecasts,
     success_probability,
+    torus_symmetries,
     train_min_norm,
     train_predictor,
     uniform_forecasts,
@@ -298,6 +302,7 @@ def test_predictors_keep_no_random_state_and_are_reproducible():
     for build in (
         lambda seed: MLPPredictor(4, hidden=8, members=2, seed=seed),
         lambda seed: MessagePassingPredictor(network, hidden=8, members=2, seed=seed),
+        lambda seed: GCNPredictor(network, hidden=8, readout="mlp", members=2, seed=seed),
     ):
         first, again, other = build(3), build(3), build(4)
         assert not any(isinstance(v, torch.Generator) for v in vars(first).values())
@@ -335,6 +340,71 @@ def test_message_passing_predictor_respects_the_network():
     assert out.shape == (3, 4) and ((out > 0) & (out < 1)).all()
     episode = play(GAME, network, model, rounds=3)
     assert episode.predictions.shape == (3, 3, 4)
+
+
+def test_gcn_operator_is_the_normalised_adjacency_with_self_loops():
+    network = path(3)  # degrees with self-loops: 2, 3, 2
+    model = GCNPredictor(network, hidden=4, seed=0)
+    d = np.array([2.0, 3.0, 2.0]) ** -0.5
+    expected = d[:, None] * (network.adjacency + np.eye(3)) * d[None, :]
+    np.testing.assert_allclose(model.propagation.numpy(), expected)
+
+
+@pytest.mark.parametrize("readout", GCN_READOUTS)
+def test_gcn_predictor_readouts(readout):
+    network = scale_free(8, 2, seed=0)
+    model = GCNPredictor(network, hidden=4, layers=2, readout=readout, members=3, seed=1)
+    codes = torch.tensor([0, 1, 0, 1, 1, 0, 0, 2])
+    out = model(codes)
+    assert out.shape == (3, 8) and ((out > 0) & (out < 1)).all()
+    result = train_predictor(model, GAME, network, [0.0, 0.5, 1.0], epochs=2, rounds=2)
+    assert result.losses.shape == (2, 3)
+    moved = model.rewired(scale_free(8, 2, seed=5))
+    assert not torch.allclose(model(codes), moved(codes))
+    with pytest.raises(ValueError, match="8 agents"):
+        model.rewired(path(3))
+
+
+def test_gcn_readout_without_a_whole_graph_layer_is_local():
+    # With the "gcn" readout, an agent's forecast depends only on agents within layers + 1 hops.
+    network = from_networkx(nx.path_graph(8))
+    model = GCNPredictor(network, hidden=4, layers=1, readout="gcn", seed=0)
+    codes = torch.zeros(8, dtype=torch.long)
+    changed = codes.clone()
+    changed[7] = 1
+    torch.testing.assert_close(model(codes)[0, :5], model(changed)[0, :5])
+    assert not torch.allclose(model(codes)[0, 5:], model(changed)[0, 5:])
+    whole = GCNPredictor(network, hidden=4, layers=1, readout="linear", seed=0)
+    assert not torch.allclose(whole(codes)[0, 0], whole(changed)[0, 0])
+
+
+def test_a_stack_trains_every_member_as_it_would_alone():
+    network = scale_free(8, 2, seed=0)
+
+    def build():
+        return [
+            MLPPredictor(8, hidden=8, members=2, seed=0),
+            GCNPredictor(network, hidden=4, readout="linear", members=2, seed=1),
+        ]
+
+    alone = [train_predictor(m, GAME, network, [0.0, 1.0], epochs=3, rounds=3) for m in build()]
+    parts = build()
+    stacked = train_predictor(
+        StackedPredictor(parts), GAME, network, [0.0, 1.0, 0.0, 1.0], epochs=3, rounds=3
+    )
+    np.testing.assert_allclose(
+        stacked.welfare, np.concatenate([r.welfare for r in alone]), atol=1e-12
+    )
+    np.testing.assert_allclose(
+        stacked.accuracy, np.concatenate([r.accuracy for r in alone]), atol=1e-9
+    )
+    with pytest.raises(ValueError, match="non-empty list"):
+        StackedPredictor([])
+
+
+def test_gcn_predictor_rejects_an_unknown_readout():
+    with pytest.raises(ValueError, match="readout must be one of"):
+        GCNPredictor(path(3), readout="attention")
 
 
 def test_training_rejects_bad_weights():
@@ -496,6 +566,31 @@ def test_basin_matches_iterating_rrm_from_every_forecast():
         basin(game, network, np.ones(16))
 
 
+def test_torus_symmetries_preserve_the_lattice():
+    for side in (4, 5):
+        network, maps = lattice(side), torus_symmetries(side)
+        assert len(maps) == 8 * side**2 and (maps == np.arange(side**2)).all(axis=1).any()
+        for m in maps:
+            np.testing.assert_array_equal(network.adjacency[np.ix_(m, m)], network.adjacency)
+
+
+def test_basin_with_symmetries_matches_the_plain_search():
+    network, maps = lattice(4), torus_symmetries(4)
+    stable = stable_forecasts(GAME, network)
+    for point in stable[1:]:  # every stable forecast but universal failure (whose basin is huge)
+        plain = basin(GAME, network, point)
+        mapped = basin(GAME, network, point, symmetries=maps)
+        np.testing.assert_array_equal(mapped[0], point)
+        assert len(mapped) == len(plain)
+        assert {tuple(r) for r in mapped} == {tuple(r) for r in plain}
+    with pytest.raises(ValueError, match="permutations"):
+        basin(GAME, network, stable[1], symmetries=np.zeros((1, 16), dtype=int))
+    swap = np.arange(16)
+    swap[[0, 5]] = [5, 0]  # exchanging two agents alone is not a symmetry of the lattice
+    with pytest.raises(ValueError, match="preserve the graph"):
+        basin(GAME, network, stable[1], symmetries=swap[None])
+
+
 def test_bad_forecasts_and_models_are_rejected_at_the_boundary():
     network = path(3)
     with pytest.raises(ValueError, match="predictions must be probabilities"):
@@ -504,7 +599,9 @@ def test_bad_forecasts_and_models_are_rejected_at_the_boundary():
         respond(GAME, network, [0.5, 0.5], np.ones(3))
     with pytest.raises(ValueError, match="forecasts must be 0/1"):
         full_trust_response(GAME, network, [0.5, 0.0, 1.0])
-    with pytest.raises(ValueError, match="MLPPredictor or a MessagePassingPredictor"):
+    with pytest.raises(
+        ValueError, match="MLPPredictor, a MessagePassingPredictor or a GCNPredictor"
+    ):
         train_min_norm(torch.nn.Linear(3, 3), GAME, network, epochs=1)
     with pytest.raises(ValueError, match="loss_fraction must be positive"):
         train_min_norm(MLPPredictor(3), CollectiveRiskDilemma(loss_fraction=0.0), network, epochs=1)

@@ -27,7 +27,14 @@ from .agents import (
 )
 from .crd import CollectiveRiskDilemma
 from .dynamics import Episode, play
-from .equilibria import basin, full_trust_response, landing_points, preimages, stable_forecasts
+from .equilibria import (
+    basin,
+    full_trust_response,
+    landing_points,
+    preimages,
+    stable_forecasts,
+    torus_symmetries,
+)
 from .exercises import check_pivotal_probability
 from .myopic import (
     MyopicRun,
@@ -60,8 +67,11 @@ from .rrm import (
 from .settings import GamesSettings
 from .statistics import anarchic_success, mean_with_interval
 from .training import (
+    GCN_READOUTS,
+    GCNPredictor,
     MessagePassingPredictor,
     MLPPredictor,
+    StackedPredictor,
     TrainingResult,
     evaluate,
     pareto_front,
@@ -71,16 +81,19 @@ from .training import (
 
 __all__ = [
     "CLIP",
+    "GCN_READOUTS",
     "INNATE_PRIOR",
     "ActionForecastProblem",
     "CollectiveRiskDilemma",
     "Episode",
+    "GCNPredictor",
     "GamesSettings",
     "MLPPredictor",
     "MessagePassingPredictor",
     "MyopicRun",
     "Network",
     "RRMOutcome",
+    "StackedPredictor",
     "TrainingResult",
     "anarchic_success",
     "basin",
@@ -122,5 +135,6 @@ __all__ = [
     "train_min_norm",
     "train_predictor",
     "uniform_forecasts",
+    "torus_symmetries",
     "update_trust",
 ]

@@ -15,7 +15,9 @@ fixed-point condition. On a :math:`L \\times L` torus in row order only about :m
 the number of valid strips of partial forecasts are alive at any step.
 
 :func:`landing_points` then says, for the final forecasts of many RRM runs, which stable point
-each one reached: the empirical basins of attraction. Every array here is a NumPy array.
+each one reached: the empirical basins of attraction. :func:`basin` computes a basin exactly, by
+searching backwards along the RRM map; given symmetries of the graph (:func:`torus_symmetries`),
+it searches from one forecast per symmetry class only. Every array here is a NumPy array.
 """
 
 from __future__ import annotations
@@ -27,7 +29,14 @@ from .._checks import check_positive_int
 from .crd import CollectiveRiskDilemma
 from .network import Network
 
-__all__ = ["basin", "full_trust_response", "landing_points", "preimages", "stable_forecasts"]
+__all__ = [
+    "basin",
+    "full_trust_response",
+    "landing_points",
+    "preimages",
+    "stable_forecasts",
+    "torus_symmetries",
+]
 
 
 def full_trust_response(
@@ -137,6 +146,7 @@ def basin(
     network: Network,
     stable: ArrayLike,
     max_size: int = 100_000,
+    symmetries: ArrayLike | None = None,
 ) -> NDArray[np.float64]:
     """Exact basin of attraction of a stable forecast under RRM: every binary forecast RRM takes to it.
 
@@ -145,6 +155,12 @@ def basin(
     (Non-binary initial forecasts become binary after one round, so they join the basin of the
     binary forecast they induce.)
 
+    With ``symmetries``, permutations :math:`\\pi` of the agents that preserve the graph, the
+    search uses that the RRM map commutes with them, :math:`y(\\theta \\circ \\pi) = y(\\theta)
+    \\circ \\pi`. The symmetries that fix ``stable`` then map its basin, and each level of the
+    search, onto itself, so only one forecast per class is searched backwards and the classes are
+    filled in at the end.
+
     Parameters
     ----------
     game, network : the game and its graph (``n`` agents).
@@ -152,6 +168,9 @@ def basin(
         A stable forecast.
     max_size : int
         The search stops with a ``ValueError`` once the basin holds more forecasts than this.
+    symmetries : array_like of int, shape ``(k, n)``, optional
+        Automorphisms of ``network`` (row ``pi`` maps agent ``i`` to ``pi[i]``), for example
+        :func:`torus_symmetries`; any subset of them that contains the identity is valid.
 
     Returns
     -------
@@ -162,21 +181,86 @@ def basin(
     if not np.array_equal(full_trust_response(game, network, point), point):
         raise ValueError("stable must be a stable forecast: y(stable) must equal stable.")
     max_size = check_positive_int(max_size, "max_size")
-    found = [point.astype(np.float64)]
-    seen = {point.tobytes()}
+    fixing = _stabiliser(network, point, symmetries)
+    seen = {_canonical(point[None], fixing)[0].tobytes()}
+    representatives = [point]
     frontier = [point]
+    count = 1
     while frontier:  # breadth-first: each level is the preimage set of the last
-        level = []
-        for forecast in frontier:
-            for row in preimages(game, network, forecast).astype(np.int8):
-                if row.tobytes() not in seen:
-                    seen.add(row.tobytes())
-                    level.append(row)
-        found.extend(row.astype(np.float64) for row in level)
-        if len(found) > max_size:
+        found = [preimages(game, network, forecast).astype(np.int8) for forecast in frontier]
+        rows = np.concatenate(found)
+        keys, first = np.unique(_canonical(rows, fixing), axis=0, return_index=True)
+        fresh = np.array([key.tobytes() not in seen for key in keys], dtype=bool)
+        seen.update(key.tobytes() for key in keys[fresh])
+        frontier = list(rows[first[fresh]])
+        representatives.extend(frontier)
+        count += sum(len(_orbit(row, fixing)) for row in frontier)
+        if count > max_size:
             raise ValueError(f"the basin holds more than {max_size} forecasts; raise max_size.")
-        frontier = level
-    return np.array(found)
+    rest = [_orbit(row, fixing) for row in representatives[1:]]
+    found_all = np.concatenate([point[None], *rest]) if rest else point[None]
+    return found_all.astype(np.float64)
+
+
+def torus_symmetries(side: int) -> NDArray[np.int64]:
+    """The translations, rotations and reflections of the :func:`~inloop.games.network.lattice` torus.
+
+    Agent ``i * side + j`` sits at row ``i`` and column ``j``. The result holds the distinct
+    permutations among the :math:`8\\,\\text{side}^2` compositions of a rotation by a multiple
+    of 90 degrees, an optional transposition and a translation; every one preserves the lattice.
+
+    Returns
+    -------
+    numpy.ndarray of int, shape ``(k, side * side)``
+        Row ``pi`` maps agent ``i`` to agent ``pi[i]``; the identity is among them.
+    """
+    side = check_positive_int(side, "side", minimum=3)
+    row, column = np.divmod(np.arange(side * side), side)
+    maps = []
+    for turns in range(4):  # the 8 symmetries of the square, then every translation
+        a, b = row, column
+        for _ in range(turns):
+            a, b = b, side - 1 - a
+        for x, y in ((a, b), (b, a)):
+            shifts = np.arange(side)
+            moved_rows = (x[None, None, :] + shifts[:, None, None]) % side
+            moved_columns = (y[None, None, :] + shifts[None, :, None]) % side
+            maps.append((moved_rows * side + moved_columns).reshape(-1, side * side))
+    return np.unique(np.concatenate(maps), axis=0)
+
+
+def _stabiliser(
+    network: Network, point: NDArray[np.int8], symmetries: ArrayLike | None
+) -> NDArray[np.int64]:
+    """The given symmetries that fix ``point``, checked to be automorphisms of ``network``."""
+    n = network.size
+    if symmetries is None:
+        return np.arange(n)[None]
+    maps = np.asarray(symmetries, dtype=np.int64)
+    if maps.ndim != 2 or maps.shape[1] != n or not (np.sort(maps, axis=1) == np.arange(n)).all():
+        raise ValueError(f"symmetries must be permutations of 0..{n - 1}, one per row.")
+    adjacency = network.adjacency
+    if not all(np.array_equal(adjacency[np.ix_(m, m)], adjacency) for m in maps):
+        raise ValueError("every symmetry must preserve the graph (map neighbours to neighbours).")
+    return maps[(point[maps] == point).all(axis=1)]
+
+
+def _canonical(rows: NDArray[np.int8], fixing: NDArray[np.int64]) -> NDArray[np.uint64]:
+    """One key per row, the same for all rows of a class: the smallest image, packed, shape ``(rows, words)``."""
+    images = np.packbits(rows[:, fixing].astype(bool), axis=-1)  # (rows, symmetries, bytes)
+    padding = -images.shape[-1] % 8
+    images = np.pad(images, [(0, 0), (0, 0), (0, padding)])
+    words = np.ascontiguousarray(images).view(">u8").astype(np.uint64)  # numeric = bit order
+    candidate = np.ones(words.shape[:2], dtype=bool)
+    for word in range(words.shape[-1]):  # lexicographic minimum over the symmetries, word by word
+        values = np.where(candidate, words[..., word], np.iinfo(np.uint64).max)
+        candidate &= values == values.min(axis=1, keepdims=True)
+    return words[np.arange(len(rows)), candidate.argmax(axis=1)]
+
+
+def _orbit(row: NDArray[np.int8], fixing: NDArray[np.int64]) -> NDArray[np.int8]:
+    """The distinct images of ``row`` under the symmetries that fix the stable forecast."""
+    return np.unique(row[fixing], axis=0)
 
 
 def _binary(values: ArrayLike, n: int) -> NDArray[np.int8]:

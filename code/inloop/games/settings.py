@@ -36,6 +36,13 @@ class GamesSettings(Settings):
     long_rrm_rounds: int = setting(200, minimum=2, doc="RRM rounds for runs not settled in time")
     rrm_seed: int = setting(2025, doc="seed of the initial forecasts")
     basin_runs: int = setting(2000, minimum=1, doc="uniform initial forecasts per lattice (basins)")
+    exact_basin_sides: tuple[int, ...] = setting(
+        (5, 6), minimum=3, doc="lattices whose welfare-1 basins are computed exactly"
+    )
+    exact_basin_max: int = setting(100_000, minimum=1, doc="largest exact basin searched")
+    basin_check_samples: int = setting(
+        20_000, minimum=1, doc="one-agent changes to basin members, to check an exact basin"
+    )
     enumerate_sizes: tuple[int, ...] = setting(
         (20, 30), minimum=3, doc="scale-free sizes enumerated"
     )
@@ -52,12 +59,23 @@ class GamesSettings(Settings):
     social_weight: float = setting(
         0.8, low=0.0, high=1.0, doc="members with lambda >= this are pooled as welfare-heavy"
     )
+    flat_weight: float = setting(
+        0.9, low=0.0, high=1.0, doc="the front is compared for flatness from this lambda on"
+    )
+    small_welfare_change: float = setting(
+        0.1, low=0.0, high=1.0, doc="a change of mean welfare below this is called small"
+    )
     train_seeds: int = setting(4, minimum=2, doc="independently initialised networks per lambda")
     init_seed: int = setting(0, doc="seed of the networks' initialisation")
     mlp_hidden: int = setting(64, minimum=1, doc="MLP hidden width")
     mlp_embedding: int = setting(4, minimum=1, doc="MLP embedding of each agent's action")
     mp_hidden: int = setting(32, minimum=1, doc="message-passing state width")
     mp_layers: int = setting(2, minimum=1, doc="message-passing layers")
+    gcn_hidden: int = setting(32, minimum=1, doc="graph-convolution state width (the paper: 512)")
+    gcn_layers: int = setting(3, minimum=1, doc="graph convolutions before the readout")
+    gcn_readout_hidden: int = setting(
+        64, minimum=1, doc="hidden width of the GCN + MLP readout (the paper: 512)"
+    )
     eval_graphs: int = setting(5, minimum=1, doc="other scale-free graphs for evaluation")
     eval_prior_trusts: tuple[float, ...] = setting((0.2, 0.8), low=0.0, high=1.0, doc="other trust")
     long_rounds: int = setting(50, minimum=1, doc="evaluation horizon beyond training")

@@ -1,11 +1,17 @@
 """Predictors trained for accuracy, for welfare, or for both (mechanism design).
 
-Two architectures, both in plain PyTorch, both mapping the previous round's actions (codes 0, 1, or 2
-for "not played yet") to cooperation probabilities for every agent:
+Three architectures, all in plain PyTorch, all mapping the previous round's actions (codes 0, 1,
+or 2 for "not played yet") to cooperation probabilities for every agent:
 
 - :class:`MLPPredictor` sees the whole action profile at once and ignores the network;
-- :class:`MessagePassingPredictor` updates a state per agent from its own state and the mean of its
-  neighbours' states, :math:`h_i \\leftarrow \\mathrm{ReLU}(W_s h_i + W_n \\tfrac{1}{|\\mathcal N(i)|}\\sum_{j\\in\\mathcal N(i)} h_j + b)`.
+- :class:`MessagePassingPredictor` (the book's own variant) updates a state per agent from its own
+  state and the mean of its neighbours' states,
+  :math:`h_i \\leftarrow \\mathrm{ReLU}(W_s h_i + W_n \\tfrac{1}{|\\mathcal N(i)|}\\sum_{j\\in\\mathcal N(i)} h_j + b)`;
+- :class:`GCNPredictor`, the graph-convolution family of Góis et al. (2025): graph convolutions
+  :math:`H \\leftarrow \\mathrm{ReLU}(\\hat A H W + b)` with
+  :math:`\\hat A = \\tilde D^{-1/2}(A + I)\\tilde D^{-1/2}` (Kipf and Welling, 2017), then one of
+  the paper's three readouts: a last graph convolution to one logit per agent (``"gcn"``), a
+  linear map of all agents' states (``"linear"``), or a one-hidden-layer MLP on them (``"mlp"``).
 
 Each holds ``members`` independent copies (every parameter has a leading ``members`` axis), trained
 side by side in one batch. Two training objectives, over episodes of repeated play
@@ -37,8 +43,11 @@ from .dynamics import Episode, play
 from .network import Network
 
 __all__ = [
+    "GCN_READOUTS",
+    "GCNPredictor",
     "MLPPredictor",
     "MessagePassingPredictor",
+    "StackedPredictor",
     "TrainingResult",
     "evaluate",
     "pareto_front",
@@ -184,6 +193,143 @@ class MessagePassingPredictor(_Members):
         )
 
 
+#: The readouts of :class:`GCNPredictor`, named after the paper's variants "gnn", "gnn+linear" and
+#: "gnn+mlp".
+GCN_READOUTS = ("gcn", "linear", "mlp")
+
+
+class GCNPredictor(_Members):
+    """Graph convolutions on the game's network, then one of three readouts (Góis et al., 2025).
+
+    Every layer is :math:`H \\leftarrow \\mathrm{ReLU}(\\hat A H W + b)` with the symmetrically
+    normalised adjacency with self-loops :math:`\\hat A = \\tilde D^{-1/2}(A + I)\\tilde D^{-1/2}`
+    (Kipf and Welling, 2017); the input of the first is an embedding of each agent's last action.
+
+    Parameters
+    ----------
+    network : Network
+        The graph whose edges the convolutions follow (``n`` agents).
+    hidden, layers : int
+        Width of every agent's state and number of graph convolutions before the readout.
+    readout : {"gcn", "linear", "mlp"}
+        ``"gcn"``: one more graph convolution to one logit per agent (the paper's "gnn");
+        ``"linear"``: a linear map from all ``n * hidden`` states to ``n`` logits ("gnn+linear");
+        ``"mlp"``: the same through one hidden ReLU layer of width ``readout_hidden`` ("gnn+mlp").
+    readout_hidden : int
+        Width of the ``"mlp"`` readout's hidden layer (unused otherwise).
+    members : int
+        Independent copies held side by side; ``forward`` returns shape ``(members, n)``.
+    seed : int or torch.Generator
+        Seeds the initialisation (used once, in the constructor; nothing random is stored).
+    """
+
+    propagation: torch.Tensor
+
+    def __init__(
+        self,
+        network: Network,
+        hidden: int = 32,
+        layers: int = 3,
+        readout: str = "gcn",
+        readout_hidden: int = 64,
+        members: int = 1,
+        seed: int | torch.Generator = 0,
+    ):
+        super().__init__(members)
+        if readout not in GCN_READOUTS:
+            raise ValueError(f"readout must be one of {GCN_READOUTS}, got {readout!r}.")
+        generator = torch_generator(seed)
+        hidden = check_positive_int(hidden, "hidden")
+        layers = check_positive_int(layers, "layers")
+        readout_hidden = check_positive_int(readout_hidden, "readout_hidden")
+        self.readout = readout
+        self.size = network.size
+        self.register_buffer("propagation", _gcn_operator(network))
+        self.embedding = nn.Parameter(
+            torch.randn(self.members, 3, hidden, generator=generator, dtype=torch.float64)
+        )
+        self.convolutions = nn.ParameterList()
+        for _ in range(layers):
+            self.convolutions.extend(_linear(generator, self.members, hidden, hidden))
+        widths = {
+            "gcn": [hidden, 1],
+            "linear": [self.size * hidden, self.size],
+            "mlp": [self.size * hidden, readout_hidden, self.size],
+        }[readout]
+        self.head = nn.ParameterList()
+        for fan_in, fan_out in zip(widths[:-1], widths[1:], strict=True):
+            self.head.extend(_linear(generator, self.members, fan_in, fan_out))
+
+    def rewired(self, network: Network) -> GCNPredictor:
+        """A copy with the same weights whose convolutions follow the edges of ``network`` (same size)."""
+        if network.size != self.size:
+            raise ValueError(f"the new network must have {self.size} agents, got {network.size}.")
+        clone = copy.deepcopy(self)
+        clone.propagation = _gcn_operator(network)
+        return clone
+
+    def forward(self, previous: torch.Tensor) -> torch.Tensor:
+        """Cooperation probabilities ``(members, n)`` from the previous action codes ``(n,)`` or ``(members, n)``."""
+        codes = self.codes(previous)
+        state = self.embedding[torch.arange(self.members)[:, None], codes]  # (members, n, hidden)
+        for layer in range(len(self.convolutions) // 2):
+            weight, bias = self.convolutions[2 * layer], self.convolutions[2 * layer + 1]
+            state = torch.relu(torch.matmul(self.propagation, state @ weight) + bias)
+        if self.readout == "gcn":
+            weight, bias = self.head[0], self.head[1]
+            logits = (torch.matmul(self.propagation, state @ weight) + bias).squeeze(-1)
+        else:
+            x = state.reshape(self.members, 1, -1)  # every agent's state, side by side
+            for layer in range(len(self.head) // 2):
+                if layer:
+                    x = torch.relu(x)
+                x = torch.baddbmm(self.head[2 * layer + 1], x, self.head[2 * layer])
+            logits = x.squeeze(1)
+        return torch.sigmoid(logits)
+
+
+class StackedPredictor(_Members):
+    """Several predictors side by side, as one: their members are concatenated in order.
+
+    Training a stack plays one batch of episodes for all its members, which is cheaper than one
+    batch per predictor; as no parameter is shared, every member is trained exactly as on its own.
+
+    Parameters
+    ----------
+    predictors : sequence of MLPPredictor, MessagePassingPredictor, GCNPredictor or StackedPredictor
+        All for the same agents; ``forward`` returns their forecasts stacked, shape
+        ``(total members, n)``.
+    """
+
+    def __init__(self, predictors: list[nn.Module]):
+        parts = list(predictors)
+        if not parts or not all(isinstance(part, _Members) for part in parts):
+            raise ValueError("predictors must be a non-empty list of the book's predictors.")
+        sizes = [part.members for part in parts if isinstance(part, _Members)]
+        super().__init__(sum(sizes))
+        self.parts = nn.ModuleList(parts)
+        self.bounds = np.cumsum([0, *sizes]).tolist()
+
+    def forward(self, previous: torch.Tensor) -> torch.Tensor:
+        """Cooperation probabilities ``(members, n)`` from the previous action codes ``(n,)`` or ``(members, n)``."""
+        codes = self.codes(previous)
+        bounds = self.bounds
+        return torch.cat(
+            [
+                part(codes[start:stop])
+                for part, start, stop in zip(self.parts, bounds[:-1], bounds[1:], strict=True)
+            ]
+        )
+
+
+def _gcn_operator(network: Network) -> torch.Tensor:
+    """:math:`\\tilde D^{-1/2}(A + I)\\tilde D^{-1/2}`: the graph convolution's propagation matrix."""
+    adjacency = torch.as_tensor(network.adjacency, dtype=torch.float64)
+    looped = adjacency + torch.eye(network.size, dtype=torch.float64)
+    scale = looped.sum(dim=1).rsqrt()
+    return scale[:, None] * looped * scale[None, :]
+
+
 def _mean_operator(network: Network) -> torch.Tensor:
     """Row-normalised adjacency: row ``i`` averages over the neighbours of ``i``."""
     adjacency = torch.as_tensor(network.adjacency, dtype=torch.float64)
@@ -230,7 +376,9 @@ def _check_training(
     model: nn.Module, game: CollectiveRiskDilemma, epochs: int, learning_rate: float
 ) -> tuple[int, float]:
     if not isinstance(model, _Members):
-        raise ValueError("model must be an MLPPredictor or a MessagePassingPredictor.")
+        raise ValueError(
+            "model must be an MLPPredictor, a MessagePassingPredictor or a GCNPredictor."
+        )
     if game.loss_fraction == 0:
         raise ValueError(
             "loss_fraction must be positive to train for welfare "
@@ -253,9 +401,9 @@ def evaluate(
 
     Parameters
     ----------
-    model : MLPPredictor or MessagePassingPredictor
-    game, network : the game and graph to play on (for a message-passing model, the graph it
-        passes messages on is its own; use :meth:`MessagePassingPredictor.rewired` to move it).
+    model : MLPPredictor, MessagePassingPredictor or GCNPredictor
+    game, network : the game and graph to play on (for a graph model, the graph it passes
+        messages on is its own; use its ``rewired`` method to move it).
     rounds : int
         Rounds of play; may exceed the training horizon.
     **play_options
@@ -304,7 +452,7 @@ def train_predictor(
 
     Parameters
     ----------
-    model : MLPPredictor or MessagePassingPredictor
+    model : MLPPredictor, MessagePassingPredictor or GCNPredictor
         With ``members`` copies.
     game : CollectiveRiskDilemma
     network : Network
