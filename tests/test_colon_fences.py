@@ -20,7 +20,7 @@ CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
 # `python tools/colon_fences.py chapters/<name>` is run on them. Keep this empty otherwise: a
 # chapter listed here that has no such fence fails, so the entry is removed when it is done
 # (an empty allow-list is `set()`).
-BACKTICK_FENCES_ALLOWED: set[str] = {"04_games.ipynb"}
+BACKTICK_FENCES_ALLOWED: set[str] = set()
 
 
 def _load(name: str):
