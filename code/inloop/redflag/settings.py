@@ -85,6 +85,10 @@ class RedFlagSettings(Settings):
     attack_examples: int = setting(8, minimum=1, doc="harmful answers of the fine-tuning attack")
     attack_steps: int = setting(6, minimum=1, doc="steps of the fine-tuning attack")
     attack_lr: float = setting(3e-3, low=0.0, low_open=True, doc="lr of the fine-tuning attack")
+    jailbreak_requests: int = setting(
+        16, minimum=1, doc="test requests per transfer-jailbreak family"
+    )
+    utility_answers: int = setting(12, minimum=1, doc="everyday test answers of the utility KL")
     attack_flag_penalty: float = setting(
         1.0, low=0.0, doc="mu: weight of the flag term in the adaptive fine-tuning attack"
     )
@@ -115,5 +119,7 @@ class RedFlagSettings(Settings):
         "samples": 16,
         "sample_prompts": 60,
         "attack_steps": 50,
+        "jailbreak_requests": 120,
+        "utility_answers": 48,
         "original_prompts": 120,
     }
