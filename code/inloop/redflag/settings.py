@@ -86,7 +86,10 @@ class RedFlagSettings(Settings):
     attack_steps: int = setting(6, minimum=1, doc="steps of the fine-tuning attack")
     attack_lr: float = setting(3e-3, low=0.0, low_open=True, doc="lr of the fine-tuning attack")
     jailbreak_requests: int = setting(
-        16, minimum=1, doc="test requests per transfer-jailbreak family"
+        32, minimum=1, doc="test requests per transfer-jailbreak family"
+    )
+    autodan: bool = setting(
+        False, doc="include the AutoDAN templates (prompts of up to 700 tokens) in the suite"
     )
     utility_answers: int = setting(12, minimum=1, doc="everyday test answers of the utility KL")
     attack_flag_penalty: float = setting(
@@ -120,6 +123,7 @@ class RedFlagSettings(Settings):
         "sample_prompts": 60,
         "attack_steps": 50,
         "jailbreak_requests": 120,
+        "autodan": True,
         "utility_answers": 48,
         "original_prompts": 120,
     }
