@@ -115,11 +115,6 @@ def test_colon_fences_and_unclosed_fences_are_left_alone():
     assert fences.backtick_directives(unclosed) == ["```{note}"]
 
 
-def test_the_literal_directives_are_those_of_the_math_check():
-    math = _load("notebook_math")
-    assert fences.LITERAL == math.LITERAL_DIRECTIVES | {"math"}
-
-
 def _notebook(tmp_path: Path) -> Path:
     markdown = "# Title\n\n````{exercise} E\n:label: ex-d\n\n$x$\n````\n"
     code = "print('''\n```{note}\nnot markdown\n```\n''')"

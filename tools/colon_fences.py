@@ -33,22 +33,12 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from notebook_math import LITERAL_DIRECTIVES  # noqa: E402
+
 # Directives whose body is not markdown: a backtick fence shows them in Jupyter as the literal
-# text they are. The same list as LITERAL_DIRECTIVES of tools/notebook_math.py, plus {math}.
-LITERAL = {
-    "code",
-    "code-block",
-    "code-cell",
-    "sourcecode",
-    "literalinclude",
-    "raw",
-    "eval-rst",
-    "glue",
-    "glue:figure",
-    "mermaid",
-    "graphviz",
-    "math",
-}
+# text they are. Those whose body is no math, plus {math} itself.
+LITERAL = LITERAL_DIRECTIVES | {"math"}
 FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,}|:{3,})(?P<rest>.*)$", re.S)
 DIRECTIVE = re.compile(r"^\s*\{(?P<name>[\w:.-]+)\}")
 
