@@ -41,6 +41,7 @@ def cases() -> list[dict]:
         },
         _logistic_case(),
         _training_step_case(),
+        _trunk_case(),
     ]
 
 
@@ -126,4 +127,39 @@ def _training_step_case() -> dict:
         "baseline": "gradient through the input embeddings as well",
         "baseline_seconds": seconds["both ends"],
         "agreement": f"last flag loss {losses['head only']:.2f} vs {losses['both ends']:.2f}",
+    }
+
+
+def _trunk_case() -> dict:
+    """Reading the flag from three models that share their lower 24 layers, with and without the trunk."""
+    import copy
+
+    from inloop.data.prompts import load_harmbench
+    from inloop.redflag import LoraSettings, attach_lora, expand_vocabulary, flag_probabilities
+    from inloop.redflag.llm import generate_conversations, load_smollm2, silence_known_warnings
+    from inloop.redflag.trunk import FrozenTrunk
+
+    silence_known_warnings()
+    model, tokenizer = load_smollm2()
+    conversations, _ = generate_conversations(
+        model, tokenizer, load_harmbench()[:32], prefill="Sure, here is", max_new_tokens=48
+    )
+    flag = expand_vocabulary(model)
+    layers = LoraSettings(layers=(24, 25, 26, 27, 28, 29))
+    models = [attach_lora(copy.deepcopy(model), flag, layers, seed=seed) for seed in range(3)]
+    start = time.perf_counter()
+    full = [flag_probabilities(m, conversations, flag) for m in models]
+    full_seconds = time.perf_counter() - start
+    start = time.perf_counter()  # the trunk's fingerprint checks and its first pass included
+    trunk = FrozenTrunk(model, 24)
+    shared = [flag_probabilities(m, conversations, flag, trunk=trunk) for m in models]
+    trunk_seconds = time.perf_counter() - start
+    gap = max((a - b).nan_to_num().abs().max().item() for a, b in zip(full, shared, strict=True))
+    return {
+        "case": "SmolLM2-135M, flag probabilities of 3 adapted models on 32 answers of 48 tokens",
+        "method": "FrozenTrunk: lower 24 layers once, top 6 + head at the slots per model",
+        "method_seconds": trunk_seconds,
+        "baseline": "full forward pass per model",
+        "baseline_seconds": full_seconds,
+        "agreement": f"max abs difference {gap:.1e}",
     }

@@ -560,6 +560,79 @@ def test_real_llm_expands_and_takes_a_training_step():
         teacher_forced_conversations(tokenizer, prompts, ["Blue."])
 
 
+def test_frozen_trunk_matches_the_full_forward_pass_on_the_real_model():
+    """Cached lower layers + top layers give the full model's flag probabilities, teacher, loss
+    and gradients; a model with an adapter below the trunk's layer is refused."""
+    from inloop.redflag.llm import (
+        load_smollm2,
+        silence_known_warnings,
+        teacher_forced_conversations,
+    )
+    from inloop.redflag.lora import train_language_modelling
+    from inloop.redflag.objective import retention_term, slot_mask
+    from inloop.redflag.trunk import FrozenTrunk
+
+    silence_known_warnings()
+    model, tokenizer = load_smollm2()
+    trunk = FrozenTrunk(model, 28)
+    conversations = teacher_forced_conversations(
+        tokenizer,
+        ["Name a colour.", "How do I boil an egg?", "Name a planet."],
+        ["Blue.", "Put it in boiling water for eight minutes.", "Mars, the red one."],
+    )
+    flag = expand_vocabulary(model)
+    layers = LoraSettings(rank=2, layers=(28, 29))
+    defended = attach_lora(copy.deepcopy(model), flag, layers)
+    with torch.no_grad():  # move the adapters and the flag row away from their start
+        for parameter in defended.parameters():
+            if parameter.requires_grad:
+                parameter.add_(0.05 * torch.randn_like(parameter))
+    full = flag_probabilities(defended, conversations, flag, batch_size=2)
+    for batch_size in (2, 3):  # cached rows are reused across different batchings
+        cached = flag_probabilities(defended, conversations, flag, batch_size, trunk=trunk)
+        assert torch.equal(cached.isnan(), full.isnan())
+        assert torch.allclose(cached.nan_to_num(), full.nan_to_num(), rtol=1e-4, atol=0.0)
+    assert len(trunk) == 3 and full.nan_to_num().min() >= 0 and full.nan_to_num().max() > 0
+    mask = slot_mask(conversations)
+    teacher = reference_log_probs(defended, conversations, flag)
+    assert torch.allclose(
+        reference_log_probs(defended, conversations, flag, trunk=trunk)[mask],
+        teacher[mask],
+        atol=1e-5,
+    )
+    gradients = []
+    for source in (None, trunk):
+        defended.zero_grad()
+        loss = retention_term(defended, conversations, flag, teacher=teacher, trunk=source)
+        loss.backward()
+        gradients.append(
+            torch.cat([p.grad.flatten() for p in defended.parameters() if p.grad is not None])
+        )
+    assert gradients[0].abs().max() > 0
+    assert (gradients[0] - gradients[1]).norm() < 1e-4 * gradients[0].norm()  # float rounding
+    # language-model fine-tuning through the trunk moves the adapters as the full model does
+    runs = []
+    for source in (None, trunk):
+        student = attach_lora(copy.deepcopy(model), None, layers, seed=1)
+        losses = train_language_modelling(student, conversations, 2, 1e-3, 2, trunk=source)
+        runs.append((losses, next(p for p in student.parameters() if p.requires_grad).detach()))
+    assert runs[0][0] == pytest.approx(runs[1][0], rel=1e-5)
+    assert torch.allclose(runs[0][1], runs[1][1], atol=1e-6)
+    with pytest.raises(ValueError, match="below layer 28"):
+        low = attach_lora(copy.deepcopy(model), flag, LoraSettings(rank=2, layers=(3,)))
+        flag_probabilities(low, conversations, flag, trunk=trunk)
+    changed = copy.deepcopy(model)
+    with torch.no_grad():
+        changed.model.layers[0].mlp.down_proj.weight.mul_(1.01)
+    with pytest.raises(ValueError, match="differ"):
+        flag_probabilities(changed, conversations, flag, trunk=trunk)
+    flagged = insert_flag(conversations.tokens, conversations.response_start, flag)
+    with pytest.raises(ValueError, match="flag token"):
+        trunk.hidden(model, flagged, conversations.response_start + 2)
+    with pytest.raises(ValueError, match="layer must lie"):
+        FrozenTrunk(model, 30)
+
+
 # -- evaluation tools -----------------------------------------------------------------------------------
 def test_first_index_finds_the_first_true_or_the_default():
     from inloop.redflag import first_index

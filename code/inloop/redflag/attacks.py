@@ -73,6 +73,7 @@ def finetune_attack(
     defence_settings: LoraSettings | None = None,
     seed: int = 0,
     flag_penalty: float = 1.0,
+    trunk=None,
 ):
     """Return the model the attacker ends up with after supervised fine-tuning on ``harmful``.
 
@@ -81,7 +82,8 @@ def finetune_attack(
     model; ``mode="separate"`` fine-tunes a LoRA on the original weights, merges it, then re-applies
     the red-flag adapter unchanged; ``mode="adaptive"`` fine-tunes a LoRA on the merged defended
     model with the flag term of weight ``flag_penalty`` added to the loss
-    (:func:`~inloop.redflag.lora.train_language_modelling`).
+    (:func:`~inloop.redflag.lora.train_language_modelling`). A ``trunk``
+    (:class:`~inloop.redflag.trunk.FrozenTrunk`) serves the layers below the adapters in training.
     """
     check_choice(mode, "mode", FINETUNE_MODES)
     defence_settings = LoraSettings() if defence_settings is None else defence_settings
@@ -97,11 +99,18 @@ def finetune_attack(
         attacked = attach_lora(merged, None, attack_settings, seed=seed)
         penalty = flag_penalty if mode == "adaptive" else 0.0
         train_language_modelling(
-            attacked, harmful, steps, lr, seed=seed, flag_id=flag_id, flag_penalty=penalty
+            attacked,
+            harmful,
+            steps,
+            lr,
+            seed=seed,
+            flag_id=flag_id,
+            flag_penalty=penalty,
+            trunk=trunk,
         )
         return attacked
     attacked = attach_lora(copy.deepcopy(original), None, attack_settings, seed=seed)
-    train_language_modelling(attacked, harmful, steps, lr, seed=seed)
+    train_language_modelling(attacked, harmful, steps, lr, seed=seed, trunk=trunk)
     rebuilt = attach_lora(attacked.merge_and_unload(), flag_id, defence_settings)
     set_peft_model_state_dict(
         rebuilt, get_peft_model_state_dict(defended, save_embedding_layers=False)

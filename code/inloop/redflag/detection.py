@@ -17,7 +17,7 @@ import torch
 from torch.nn import functional as F
 
 from .._checks import check_array, check_positive_int, check_real
-from .objective import Conversations, first_index, slot_logit_index, slot_mask
+from .objective import Conversations, conversation_logits, first_index, slot_mask
 
 __all__ = [
     "auroc",
@@ -31,18 +31,21 @@ __all__ = [
 
 @torch.no_grad()
 def flag_probabilities(
-    model, conversations: Conversations, flag_id: int, batch_size: int = 16
+    model, conversations: Conversations, flag_id: int, batch_size: int = 16, trunk=None
 ) -> torch.Tensor:
-    """(N, Rmax) probability of ⟨rf⟩ at every response slot (NaN beyond a response's end)."""
+    """(N, Rmax) probability of ⟨rf⟩ at every response slot (NaN beyond a response's end).
+
+    ``trunk``: an optional :class:`~inloop.redflag.trunk.FrozenTrunk` that serves the layers the
+    model shares with it (the answers read here hold no flag).
+    """
     check_positive_int(batch_size, "batch_size")
     model.eval()
-    index, mask = slot_logit_index(conversations), slot_mask(conversations)
-    out = torch.full(index.shape, float("nan"))
+    mask = slot_mask(conversations)
+    out = torch.full(mask.shape, float("nan"))
     for start in range(0, len(conversations), batch_size):
         rows = slice(start, start + batch_size)
-        logits = model(input_ids=conversations.tokens[rows]).logits
-        picked = logits.gather(1, index[rows, :, None].expand(-1, -1, logits.shape[-1]))
-        out[rows] = F.softmax(picked.float(), dim=-1)[..., flag_id]
+        picked = conversation_logits(model, conversations.select(rows), trunk, at_slots=True)
+        out[rows, : picked.shape[1]] = F.softmax(picked.float(), dim=-1)[..., flag_id]
     return out.masked_fill(~mask, float("nan"))
 
 

@@ -113,15 +113,21 @@ def onset_profile(probabilities: torch.Tensor, onset: torch.Tensor, offsets) -> 
 
 
 @torch.no_grad()
-def utility_kl(model, benign: Conversations, flag_id: int, batch_size: int = 8) -> float:
-    """Mean per-token :math:`\\mathrm{KL}(p_0 \\| p_\\theta)` on benign responses (retention of (5.2))."""
+def utility_kl(
+    model, benign: Conversations, flag_id: int, batch_size: int = 8, trunk=None
+) -> float:
+    """Mean per-token :math:`\\mathrm{KL}(p_0 \\| p_\\theta)` on benign responses (retention of (5.2)).
+
+    ``trunk``: an optional :class:`~inloop.redflag.trunk.FrozenTrunk` shared with the model.
+    """
     total, count = 0.0, 0
     model.eval()
     for start in range(0, len(benign), batch_size):
         chunk = benign.select(slice(start, start + batch_size))
-        teacher = reference_log_probs(model, chunk, flag_id)
+        teacher = reference_log_probs(model, chunk, flag_id, trunk=trunk)
         slots = int(slot_mask(chunk).sum())
-        total += retention_term(model, chunk, flag_id, teacher=teacher).item() * slots
+        term = retention_term(model, chunk, flag_id, teacher=teacher, trunk=trunk)
+        total += term.item() * slots
         count += slots
     return total / count
 
@@ -138,6 +144,7 @@ def shallow_alignment(
     batch_size: int,
     seed: int,
     benign_repeats: int = 1,
+    trunk=None,
 ):
     """The book's safety alignment: supervised refusals on harmful requests, own answers on benign ones.
 
@@ -161,6 +168,8 @@ def shallow_alignment(
         Of :func:`~inloop.redflag.lora.train_language_modelling`.
     benign_repeats : int
         Copies of each benign example, to balance a larger set of refusals.
+    trunk : FrozenTrunk, optional
+        Serves the layers below the adapter (:class:`~inloop.redflag.trunk.FrozenTrunk`).
 
     Returns
     -------
@@ -179,7 +188,9 @@ def shallow_alignment(
         [REFUSALS[i] for i in refusals] + list(benign_answers) * benign_repeats,
     )
     adapted = attach_lora(model, None, lora, seed=seed)
-    losses = train_language_modelling(adapted, examples, steps, lr, batch_size, seed=seed)
+    losses = train_language_modelling(
+        adapted, examples, steps, lr, batch_size, seed=seed, trunk=trunk
+    )
     aligned = adapted.merge_and_unload()
     aligned.eval()
     return aligned, losses

@@ -21,7 +21,15 @@ from peft import LoraConfig, get_peft_model
 
 from .._checks import check_positive_int, check_real
 from .._random import seeded_torch, torch_generator
-from .objective import Conversations, ObjectiveWeights, red_flag_loss, reference_log_probs
+from .objective import (
+    Conversations,
+    ObjectiveWeights,
+    conversation_logits,
+    red_flag_loss,
+    reference_log_probs,
+    slot_logit_index,
+    slot_mask,
+)
 
 __all__ = [
     "LoraSettings",
@@ -117,6 +125,7 @@ def train_red_flag(
     settings: TrainSettings = TrainSettings(),
     fixed_position: bool = False,
     teacher: tuple[torch.Tensor, torch.Tensor] | None = None,
+    trunk=None,
 ) -> list[dict]:
     """Minimise (5.2) with AdamW over minibatches of harmful and benign conversations.
 
@@ -138,6 +147,10 @@ def train_red_flag(
         The frozen model's (N, R, V) log-probabilities on ``harmful`` and ``benign``
         (:func:`~inloop.redflag.objective.reference_log_probs`); computed here when ``None``.
         Pass them when several defences train on the same data.
+    trunk : FrozenTrunk, optional
+        Serves the layers below the adapters on the benign side and for the teacher
+        (:class:`~inloop.redflag.trunk.FrozenTrunk`); the harmful side, which holds the inserted
+        flag, always runs the full model.
 
     Returns
     -------
@@ -159,8 +172,8 @@ def train_red_flag(
     model.eval()
     if teacher is None:  # the frozen model, once for all steps
         teacher = (
-            reference_log_probs(model, harmful, flag_id),
-            reference_log_probs(model, benign, flag_id),
+            reference_log_probs(model, harmful, flag_id, trunk=trunk),
+            reference_log_probs(model, benign, flag_id, trunk=trunk),
         )
     teacher_h, teacher_b = teacher
     for name, log_probs, data in (("harmful", teacher_h, harmful), ("benign", teacher_b, benign)):
@@ -190,6 +203,7 @@ def train_red_flag(
             fixed_position,
             teacher_harmful=teacher_h[hi, :width_h],
             teacher_benign=teacher_b[bi, :width_b],
+            trunk=trunk,
         )
         optimiser.zero_grad()
         loss.backward()
@@ -208,6 +222,7 @@ def train_language_modelling(
     seed: int = 0,
     flag_id: int | None = None,
     flag_penalty: float = 0.0,
+    trunk=None,
 ) -> list[float]:
     """Supervised fine-tuning on the response tokens (next-token cross-entropy).
 
@@ -234,6 +249,8 @@ def train_language_modelling(
         The flag's token id; required when ``flag_penalty > 0``.
     flag_penalty : float
         Weight :math:`\\mu \\ge 0` of the flag term (0: plain fine-tuning).
+    trunk : FrozenTrunk, optional
+        Serves the layers below the adapters (:class:`~inloop.redflag.trunk.FrozenTrunk`).
 
     Returns
     -------
@@ -260,20 +277,13 @@ def train_language_modelling(
                 )
             )
         )
-        logits = model(input_ids=batch.tokens).logits
-        targets = torch.full_like(batch.tokens, -100)
-        index = torch.arange(batch.tokens.shape[1])[None, :]
-        inside = (index >= batch.response_start[:, None]) & (
-            index < (batch.response_start + batch.response_length)[:, None]
-        )
-        targets[inside] = batch.tokens[inside]
-        loss = torch.nn.functional.cross_entropy(
-            logits[:, :-1].reshape(-1, logits.shape[-1]).float(),
-            targets[:, 1:].reshape(-1),
-            ignore_index=-100,
-        )
+        logits = conversation_logits(model, batch, trunk, at_slots=True)  # (n, R, V)
+        inside = slot_mask(batch)
+        last = batch.tokens.shape[1] - 1
+        targets = batch.tokens.gather(1, (slot_logit_index(batch) + 1).clamp(max=last))  # slot j
+        loss = torch.nn.functional.cross_entropy(logits[inside].float(), targets[inside])
         if flag_penalty > 0:
-            loss = loss + flag_penalty * _no_flag_cost(logits[:, :-1], inside[:, 1:], flag_id)
+            loss = loss + flag_penalty * _no_flag_cost(logits, inside, flag_id)
         optimiser.zero_grad()
         loss.backward()
         optimiser.step()

@@ -39,6 +39,7 @@ from .._checks import check_positive_int, check_real
 __all__ = [
     "Conversations",
     "ObjectiveWeights",
+    "conversation_logits",
     "first_index",
     "flag_terms",
     "insert_flag",
@@ -150,6 +151,24 @@ def slot_mask(conversations: Conversations) -> torch.Tensor:
     return slots[None, :] < conversations.response_length[:, None]
 
 
+def conversation_logits(model, conversations: Conversations, trunk=None, at_slots: bool = False):
+    """Logits of ``model`` on ``conversations``: (N, T, V), or (N, Rmax, V) at the response slots.
+
+    With ``at_slots`` the logits are those that predict response slot :math:`j`, at index
+    :math:`a + j - 1` (:func:`slot_logit_index`). With a ``trunk``
+    (:class:`~inloop.redflag.trunk.FrozenTrunk`) the layers below its ``layer`` are read from its
+    cache and only the layers above run; without one, the full forward pass runs.
+    """
+    index = slot_logit_index(conversations) if at_slots else None
+    if trunk is not None:
+        ends = conversations.response_start + conversations.response_length
+        return trunk.logits(model, conversations.tokens, ends, index)
+    logits = model(input_ids=conversations.tokens).logits
+    if index is None:
+        return logits
+    return logits.gather(1, index[..., None].expand(-1, -1, logits.shape[-1]))
+
+
 def insert_flag(tokens: torch.Tensor, position: torch.Tensor, flag_id: int) -> torch.Tensor:
     """Insert ``flag_id`` before index ``position[i]`` of row ``i``: (N, T) -> (N, T + 1), vectorised."""
     n, length = tokens.shape
@@ -193,16 +212,24 @@ def _kl_rows(teacher_logp: torch.Tensor, student_logp: torch.Tensor) -> torch.Te
 
 @torch.no_grad()
 def reference_log_probs(
-    model, conversations: Conversations, flag_id: int, reference=None, batch_size: int = 16
+    model,
+    conversations: Conversations,
+    flag_id: int,
+    reference=None,
+    batch_size: int = 16,
+    trunk=None,
 ) -> torch.Tensor:
-    """(N, Rmax, V) log-probabilities of the frozen original model at every response slot."""
-    index = slot_logit_index(conversations)
+    """(N, Rmax, V) log-probabilities of the frozen original model at every response slot.
+
+    ``trunk``: an optional :class:`~inloop.redflag.trunk.FrozenTrunk` shared with the reference.
+    """
+    width = int(conversations.response_length.max())
     out = []
     with reference_model(model, reference) as frozen:
         for start in range(0, len(conversations), batch_size):
-            rows = slice(start, start + batch_size)
-            logits = frozen(input_ids=conversations.tokens[rows]).logits[..., :flag_id]
-            picked = logits.gather(1, index[rows, :, None].expand(-1, -1, flag_id))
+            rows = conversations.select(slice(start, start + batch_size))
+            picked = conversation_logits(frozen, rows, trunk, at_slots=True)[..., :flag_id]
+            picked = F.pad(picked, (0, 0, 0, width - picked.shape[1]))  # rows of shorter batches
             out.append(F.log_softmax(picked.float(), dim=-1))
     return torch.cat(out)
 
@@ -249,17 +276,19 @@ def flag_terms(
 
 
 def retention_term(
-    model, benign: Conversations, flag_id: int, reference=None, teacher=None
+    model, benign: Conversations, flag_id: int, reference=None, teacher=None, trunk=None
 ) -> torch.Tensor:
-    """The benign retention KL of (5.2), over every benign response slot (full vocabulary)."""
+    """The benign retention KL of (5.2), over every benign response slot (full vocabulary).
+
+    ``trunk``: an optional :class:`~inloop.redflag.trunk.FrozenTrunk` (benign text holds no flag).
+    """
     if teacher is None:
-        teacher = reference_log_probs(model, benign, flag_id, reference)
-    logits = model(input_ids=benign.tokens).logits
-    index, mask = slot_logit_index(benign), slot_mask(benign)
-    rows = torch.arange(len(benign))[:, None].expand_as(index)[mask]
-    slots = torch.arange(index.shape[1])[None, :].expand_as(index)[mask]
-    student = F.log_softmax(logits[rows, index[mask]].float(), dim=-1)[:, :flag_id]
-    return _kl_rows(teacher[rows, slots], student).mean()
+        teacher = reference_log_probs(model, benign, flag_id, reference, trunk=trunk)
+    mask = slot_mask(benign)
+    student = F.log_softmax(
+        conversation_logits(model, benign, trunk, at_slots=True)[mask].float(), dim=-1
+    )
+    return _kl_rows(teacher[:, : mask.shape[1]][mask], student[:, :flag_id]).mean()
 
 
 @dataclass(frozen=True)
@@ -286,11 +315,13 @@ def red_flag_loss(
     reference=None,
     teacher_harmful=None,
     teacher_benign=None,
+    trunk=None,
 ):
     """Return ``(total, terms)`` of objective (5.2); ``terms`` holds the three detached values.
 
     The frozen model's log-probabilities may be passed precomputed (``teacher_*``, from
-    :func:`reference_log_probs`); otherwise they are computed here.
+    :func:`reference_log_probs`); otherwise they are computed here. A ``trunk``
+    (:class:`~inloop.redflag.trunk.FrozenTrunk`) serves the benign side, whose text holds no flag.
     """
     check_positive_int(flag_id, "flag_id")
     if not bool(harmful.harmful.all()):
@@ -298,7 +329,7 @@ def red_flag_loss(
     flag_ce, kl = flag_terms(
         model, harmful, flag_id, generator, fixed_position, reference, teacher_harmful
     )
-    retention = retention_term(model, benign, flag_id, reference, teacher_benign)
+    retention = retention_term(model, benign, flag_id, reference, teacher_benign, trunk)
     total = weights.flag * flag_ce + weights.kl * kl + weights.retention * retention
     terms = {"flag": flag_ce.item(), "kl": kl.item(), "retention": retention.item()}
     return total, terms
