@@ -63,7 +63,7 @@ class NeuralSettings(Settings):
     width: int = setting(8, minimum=1, doc="hidden width of the delta study")
     init_seed: int = setting(0, doc="seed of the starting networks' weights")
     rounds: int = setting(8, minimum=2, doc="RRM rounds of the delta study")
-    seeds: tuple[int, ...] = setting((0,), doc="RIR seeds of the delta study")
+    seeds: tuple[int, ...] = setting((0, 1, 2), doc="RIR seeds of the delta study")
     floor_seeds: tuple[int, ...] = setting(
         (101, 102), doc="RIR seeds of the two refits that measure the noise floor"
     )
