@@ -74,7 +74,7 @@ class FrozenTrunk:
         and whose input embeddings every model read through this trunk shares.
     layer : int
         :math:`L`, the lowest layer that any adapter of those models touches (``min`` of
-        :attr:`LoraSettings.layers`).
+        ``LoraSettings.layers``).
 
     Notes
     -----
