@@ -2,7 +2,8 @@
 
 One implementation serves both the toy transformer (:mod:`.toy`) and a Hugging Face causal LM
 (:mod:`.llm`): vocabulary expansion (:mod:`.vocab`), the objective (:mod:`.objective`), LoRA
-fine-tuning through peft (:mod:`.lora`), detection (:mod:`.detection`), attacks (:mod:`.attacks`),
+fine-tuning through peft (:mod:`.lora`), the frozen layers shared by every adapted model
+(:mod:`.trunk`), detection (:mod:`.detection`), attacks (:mod:`.attacks`),
 the embedding classifiers (:mod:`.baselines`), evaluation tools (:mod:`.evaluation`), the
 chapter's building blocks (:mod:`.experiments`) and its settings (:mod:`.settings`).
 
