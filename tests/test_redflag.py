@@ -560,6 +560,17 @@ def test_real_llm_expands_and_takes_a_training_step():
         teacher_forced_conversations(tokenizer, prompts, ["Blue."])
 
 
+def test_slot_tokens_are_the_response_tokens():
+    from inloop.redflag.objective import slot_mask, slot_tokens
+
+    tokens = torch.tensor([[5, 6, 7, 8, 9, 0], [5, 6, 1, 2, 0, 0]])
+    conversations = Conversations(
+        tokens, torch.tensor([2, 2]), torch.tensor([4, 2]), torch.tensor([-1, -1])
+    )
+    inside = slot_mask(conversations)
+    assert slot_tokens(conversations)[inside].tolist() == [7, 8, 9, 0, 1, 2]
+
+
 def test_frozen_trunk_matches_the_full_forward_pass_on_the_real_model():
     """Cached lower layers + top layers give the full model's flag probabilities, teacher, loss
     and gradients; a model with an adapter below the trunk's layer is refused."""

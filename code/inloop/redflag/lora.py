@@ -27,8 +27,8 @@ from .objective import (
     conversation_logits,
     red_flag_loss,
     reference_log_probs,
-    slot_logit_index,
     slot_mask,
+    slot_tokens,
 )
 
 __all__ = [
@@ -278,9 +278,7 @@ def train_language_modelling(
             )
         )
         logits = conversation_logits(model, batch, trunk, at_slots=True)  # (n, R, V)
-        inside = slot_mask(batch)
-        last = batch.tokens.shape[1] - 1
-        targets = batch.tokens.gather(1, (slot_logit_index(batch) + 1).clamp(max=last))  # slot j
+        inside, targets = slot_mask(batch), slot_tokens(batch)
         loss = torch.nn.functional.cross_entropy(logits[inside].float(), targets[inside])
         if flag_penalty > 0:
             loss = loss + flag_penalty * _no_flag_cost(logits, inside, flag_id)

@@ -50,6 +50,7 @@ __all__ = [
     "sample_flag_slots",
     "slot_logit_index",
     "slot_mask",
+    "slot_tokens",
 ]
 
 
@@ -143,6 +144,12 @@ def slot_logit_index(conversations: Conversations) -> torch.Tensor:
     slots = torch.arange(int(conversations.response_length.max()))
     index = conversations.response_start[:, None] + slots[None, :] - 1
     return index.clamp(max=conversations.tokens.shape[1] - 1)
+
+
+def slot_tokens(conversations: Conversations) -> torch.Tensor:
+    """(N, Rmax) the token at each response slot, :math:`x_{a+j}` (padding past a response's end)."""
+    last = conversations.tokens.shape[1] - 1
+    return conversations.tokens.gather(1, (slot_logit_index(conversations) + 1).clamp(max=last))
 
 
 def slot_mask(conversations: Conversations) -> torch.Tensor:
