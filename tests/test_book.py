@@ -405,3 +405,77 @@ def test_slides_use_plain_markdown_and_leave_out_solutions_and_setup():
     assert kinds == ["slide", "subslide", "-"]
     assert slides.cells[2].metadata["transient"] == {"remove_source": True}
     assert "SECRET" not in json.dumps(slides)
+
+
+# --- Outputs that depend on the processor --------------------------------------------------------
+
+PROCESSOR_TAG = "processor-dependent"
+
+
+def _tagged(path: Path) -> list[int]:
+    return [
+        index
+        for index, cell in enumerate(notebook(path)["cells"])
+        if PROCESSOR_TAG in cell["metadata"].get("tags", [])
+    ]
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda path: path.stem)
+def test_processor_dependent_outputs_name_the_machine_that_made_them(chapter):
+    """A chapter with cells whose digits depend on the processor records the numerics fingerprint
+    of the machine that produced its outputs (tools/run_notebook.py writes it), so that the
+    rehearsal knows where those digits can be compared strictly. Only code cells carry the tag."""
+    tagged = _tagged(chapter)
+    if not tagged:
+        return
+    cells = notebook(chapter)["cells"]
+    assert all(cells[index]["cell_type"] == "code" for index in tagged)
+    recorded = notebook(chapter)["metadata"].get("inloop", {}).get("numerics", "")
+    assert re.fullmatch(r"[0-9a-f]{12}", recorded), (
+        f"{chapter.name}: run `python tools/run_notebook.py chapters/{chapter.name}`"
+    )
+
+
+def test_rehearsal_stops_comparing_only_processor_dependent_outputs_elsewhere(tmp_path):
+    """On the machine that made the outputs every cell is compared; on one that rounds differently
+    only the tagged cells' outputs are excluded, and they still run."""
+    rehearsal = _tool("colab_rehearsal")
+    rehearsal.OUT = tmp_path
+    install = next(cell for cell in notebook(CHAPTERS[0])["cells"] if cell["cell_type"] == "code")
+    cells = [
+        install,
+        {"cell_type": "code", "metadata": {"tags": [PROCESSOR_TAG]}, "source": ["print(0.1)\n"]},
+        {"cell_type": "code", "metadata": {}, "source": ["print(0.2)\n"]},
+    ]
+    source = tmp_path / "source"
+    source.mkdir()
+    path = source / "chapter.ipynb"
+    path.write_text(json.dumps({"cells": cells, "metadata": {"inloop": {"numerics": "a" * 12}}}))
+
+    def sources(copy: Path) -> list[str]:
+        return ["".join(cell["source"]) for cell in notebook(copy)["cells"]]
+
+    same = sources(rehearsal.rehearsal_copy(path, "a" * 12))
+    assert same[1:] == ["print(0.1)\n", "print(0.2)\n"]
+    other = sources(rehearsal.rehearsal_copy(path, "b" * 12))
+    assert other[1:] == ["# NBVAL_IGNORE_OUTPUT\nprint(0.1)\n", "print(0.2)\n"]
+    assert same[0] == other[0] and same[0].startswith("# NBVAL_IGNORE_OUTPUT")
+
+
+def test_numerics_fingerprint_is_repeatable_and_sees_the_kernels():
+    """The same machine gives the same fingerprint twice; forcing PyTorch onto its portable
+    (non-vectorised) kernels, as an older processor would, changes it."""
+    import os
+    import subprocess
+
+    def run(**environment: str) -> str:
+        command = [sys.executable, str(ROOT / "tools" / "numerics.py")]
+        env = dict(os.environ, **environment)
+        return subprocess.run(command, check=True, capture_output=True, text=True, env=env).stdout
+
+    first, second = run(), run()
+    assert first == second and re.fullmatch(r"[0-9a-f]{12}\n", first)
+    torch = pytest.importorskip("torch")
+    if torch.backends.cpu.get_cpu_capability() == "DEFAULT":
+        pytest.skip("this processor already runs PyTorch's portable kernels")
+    assert run(ATEN_CPU_CAPABILITY="default") != first

@@ -3,7 +3,10 @@
 Usage: python tools/run_notebook.py chapters/01_performative_foundations.ipynb [more.ipynb ...]
 
 This is how committed outputs are produced; `make test` then re-executes every chapter with strict
-nbval and compares it with what is stored.
+nbval and compares it with what is stored. The notebook's metadata records the numerics fingerprint
+of the machine that produced the outputs (``tools/numerics.py``): cells tagged
+``processor-dependent`` print digits of long float32 computations, and the rehearsal compares them
+only on a machine with the same fingerprint.
 """
 
 from __future__ import annotations
@@ -15,6 +18,10 @@ from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
+from numerics import fingerprint
+
+# Notebook metadata: {"inloop": {"numerics": fingerprint of the machine that ran it}}.
+METADATA_KEY = "inloop"
 
 
 def run(path: Path, timeout: int = 1200, write: bool = True) -> float:
@@ -34,6 +41,7 @@ def run(path: Path, timeout: int = 1200, write: bool = True) -> float:
     client.execute()
     elapsed = time.perf_counter() - start
     if write:
+        notebook.metadata[METADATA_KEY] = {"numerics": fingerprint()}
         nbformat.write(notebook, path)
     return elapsed
 
