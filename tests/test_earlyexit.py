@@ -11,6 +11,7 @@ from inloop.data.images import load_image_arrays, load_mnist5k, split_images
 from inloop.earlyexit import (
     PCEE,
     ConfidenceRule,
+    EarlyExitSettings,
     ExitTable,
     RiskControlRule,
     SmoothedPCEE,
@@ -75,6 +76,63 @@ def test_forward_pass_shapes_and_training_reduces_loss():
     again = multi_exit_mlp((16, 16), n_inputs=10, n_classes=2, seed=0)
     train_multi_exit(again, x, y, epochs=15, batch_size=16, lr=1e-2, seed=0)
     assert np.array_equal(exit_logits(again, x), logits), "same seed, same weights"
+
+
+# Trains a small CNN on random labels (the chaotic regime of over-fitting) in float32 and in
+# float64 and saves every exit's logits; run under two kernel choices by the test below.
+_KERNEL_SCRIPT = """
+import sys, numpy as np, torch
+from inloop.earlyexit import exit_logits, multi_exit_cnn, train_multi_exit
+torch.set_num_threads(1)
+rng = np.random.default_rng(0)
+x, y = rng.random((120, 1, 12, 12)), rng.integers(0, 3, 120)
+out = {}
+for dtype in ("float32", "float64"):
+    model = multi_exit_cnn((4, 8), n_classes=3, image_size=12, pooled_blocks=1, seed=0)
+    model = model.to(getattr(torch, dtype))
+    train_multi_exit(model, x, y, epochs=40, batch_size=16, lr=1e-2, seed=0)
+    out[dtype] = exit_logits(model, x)
+np.savez(sys.argv[1], **out)
+"""
+
+
+def test_float64_training_barely_depends_on_the_processor_kernels(tmp_path):
+    """The same training under PyTorch's vectorised kernels and under its portable ones (which
+    round differently, as another processor's would): in float32 the networks differ visibly,
+    in float64 by orders of magnitude less. This is why Chapter 6 trains in float64."""
+    import os
+    import subprocess
+    import sys
+
+    if torch.backends.cpu.get_cpu_capability() == "DEFAULT":
+        pytest.skip("this processor already runs PyTorch's portable kernels")
+    runs = {}
+    for kernels in ("native", "default"):
+        env = dict(os.environ)
+        env.pop("ATEN_CPU_CAPABILITY", None)
+        if kernels == "default":
+            env["ATEN_CPU_CAPABILITY"] = "default"
+        path = tmp_path / f"{kernels}.npz"
+        subprocess.run([sys.executable, "-c", _KERNEL_SCRIPT, str(path)], check=True, env=env)
+        runs[kernels] = np.load(path)
+    gap = {
+        dtype: np.abs(runs["native"][dtype] - runs["default"][dtype]).max()
+        for dtype in ("float32", "float64")
+    }
+    assert gap["float32"] > 1e-2, "float32 training should amplify the rounding differences"
+    assert gap["float64"] < 1e-3 * gap["float32"], "float64 should shrink them a thousandfold"
+    models = [
+        multi_exit_cnn((4,), n_classes=3, image_size=12, pooled_blocks=1, seed=0).to(dtype)
+        for dtype in DTYPES
+    ]
+    assert [next(m.parameters()).dtype for m in models] == list(DTYPES)
+    costs = [exit_costs(model).cumulative for model in models]
+    assert np.array_equal(*costs), "the cost count does not depend on the precision"
+    with pytest.raises(ValueError, match="precision must be one of 'float64', 'float32'"):
+        EarlyExitSettings(precision="float16")
+
+
+DTYPES = (torch.float32, torch.float64)
 
 
 def test_network_errors():

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import torch
 
 from ..data.images import ImageSplits, load_image_arrays, load_mnist5k, split_images
 from .networks import ExitCosts, MultiExitNet, exit_costs, multi_exit_cnn
@@ -32,8 +33,6 @@ class TrainedNetwork:
 def _device(settings: EarlyExitSettings) -> str:
     if settings.device != "auto":
         return settings.device
-    import torch
-
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
@@ -85,7 +84,8 @@ def train_network(
     splits : ImageSplits
         The data (:func:`load_splits`).
     settings : EarlyExitSettings
-        Training settings (``epochs``, ``lr``, ``batch_size``, ``pooled_blocks``, ``device``).
+        Training settings (``epochs``, ``lr``, ``batch_size``, ``pooled_blocks``, ``device``,
+        ``precision``).
     seed : int, optional
         Seed of the initialisation and of the mini-batches (default ``settings.seed``).
     exit_weights : sequence of float, optional
@@ -110,7 +110,7 @@ def train_network(
         image_size=images.shape[2],
         pooled_blocks=settings.pooled_blocks,
         seed=seed,
-    )
+    ).to(getattr(torch, settings.precision))
     costs = exit_costs(model)
     losses = train_multi_exit(
         model,

@@ -239,7 +239,7 @@ def exit_costs(model: MultiExitNet) -> ExitCosts:
     """
     if not isinstance(model, MultiExitNet):
         raise ValueError(f"model must be a MultiExitNet, got {type(model).__name__}.")
-    x = torch.zeros((1,) + model.input_shape)
+    x = torch.zeros((1,) + model.input_shape, dtype=next(model.parameters()).dtype)
     blocks: list[int] = []
     heads: list[int] = []
     for block, head in zip(model.blocks, model.heads, strict=True):

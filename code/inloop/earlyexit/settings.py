@@ -40,7 +40,12 @@ class EarlyExitSettings(Settings):
     device: str = setting(
         "cpu", choices=("cpu", "cuda", "auto"), doc="where training runs ('auto': a GPU if present)"
     )
-    threads: int = setting(1, minimum=1, doc="PyTorch CPU threads (1: repeatable float32 training)")
+    threads: int = setting(2, minimum=1, doc="PyTorch CPU threads")
+    precision: str = setting(
+        "float64",
+        choices=("float64", "float32"),
+        doc="floating-point type of training (float64: the same networks on every processor)",
+    )
     # training
     epochs: int = setting(80, minimum=1, doc="training epochs")
     lr: float = setting(5e-3, low=0.0, low_open=True, doc="Adam learning rate")
@@ -118,6 +123,7 @@ class EarlyExitSettings(Settings):
         "n_calibration": 1200,
         "exitwise_repeats": 200,
         "device": "auto",
+        "precision": "float32",
     }
 
     def __post_init__(self) -> None:

@@ -13,8 +13,13 @@ from .._random import torch_generator
 from .networks import MultiExitNet
 
 
-def _as_tensors(images, labels=None):
-    x = torch.as_tensor(np.asarray(images, dtype=np.float32))
+def _parameter_dtype(model: MultiExitNet) -> torch.dtype:
+    """The floating-point type of ``model``'s weights; inputs are converted to it."""
+    return next(model.parameters()).dtype
+
+
+def _as_tensors(images, labels=None, dtype: torch.dtype = torch.float32):
+    x = torch.as_tensor(np.asarray(images)).to(dtype)
     if labels is None:
         return x
     y = torch.as_tensor(np.asarray(labels, dtype=np.int64))
@@ -70,7 +75,10 @@ def train_multi_exit(
     """Train every head of ``model`` jointly with Adam on :func:`joint_loss`.
 
     Mini-batches are drawn by a generator seeded with ``seed``, so two runs with the same seed and
-    thread count give the same weights.
+    thread count give the same weights. Training runs in the floating-point type of ``model``'s
+    weights: in float64 the result is the same on every processor to far more digits than any
+    printed number (in float32 different processors' kernels round differently, and over a few
+    hundred Adam steps those roundings grow into visibly different networks).
 
     Parameters
     ----------
@@ -99,7 +107,7 @@ def train_multi_exit(
     epochs = check_positive_int(epochs, "epochs")
     batch_size = check_positive_int(batch_size, "batch_size")
     lr = check_real(lr, "lr", low=0, low_open=True)
-    x, y = _as_tensors(images, labels)
+    x, y = _as_tensors(images, labels, _parameter_dtype(model))
     if tuple(x.shape[1:]) != model.input_shape:
         raise ValueError(
             f"images must have shape (n, {', '.join(map(str, model.input_shape))}), got {tuple(x.shape)}."
@@ -147,7 +155,7 @@ def exit_logits(
     """
     if not isinstance(model, MultiExitNet):
         raise ValueError(f"model must be a MultiExitNet, got {type(model).__name__}.")
-    x = _as_tensors(images)
+    x = _as_tensors(images, dtype=_parameter_dtype(model))
     if tuple(x.shape[1:]) != model.input_shape:
         raise ValueError(
             f"images must have shape (n, {', '.join(map(str, model.input_shape))}), got {tuple(x.shape)}."
