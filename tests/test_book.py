@@ -167,7 +167,9 @@ def test_stored_outputs_are_clean(chapter):
 
 
 def _tool(name: str):
-    """Import one of the scripts in tools/ as a module."""
+    """Import one of the scripts in tools/ as a module (its imports of sibling scripts resolve)."""
+    if str(ROOT / "tools") not in sys.path:
+        sys.path.insert(0, str(ROOT / "tools"))
     spec = importlib.util.spec_from_file_location(name, ROOT / "tools" / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -409,29 +411,22 @@ def test_slides_use_plain_markdown_and_leave_out_solutions_and_setup():
 
 # --- Outputs that depend on the processor --------------------------------------------------------
 
-PROCESSOR_TAG = "processor-dependent"
-
-
-def _tagged(path: Path) -> list[int]:
-    return [
-        index
-        for index, cell in enumerate(notebook(path)["cells"])
-        if PROCESSOR_TAG in cell["metadata"].get("tags", [])
-    ]
-
 
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda path: path.stem)
 def test_processor_dependent_outputs_name_the_machine_that_made_them(chapter):
     """A chapter with cells whose digits depend on the processor records the numerics fingerprint
     of the machine that produced its outputs (tools/run_notebook.py writes it), so that the
     rehearsal knows where those digits can be compared strictly. Only code cells carry the tag."""
-    tagged = _tagged(chapter)
+    rehearsal, content = _tool("colab_rehearsal"), notebook(chapter)
+    tagged = [
+        cell
+        for cell in content["cells"]
+        if rehearsal.PROCESSOR_TAG in cell["metadata"].get("tags", [])
+    ]
     if not tagged:
         return
-    cells = notebook(chapter)["cells"]
-    assert all(cells[index]["cell_type"] == "code" for index in tagged)
-    recorded = notebook(chapter)["metadata"].get("inloop", {}).get("numerics", "")
-    assert re.fullmatch(r"[0-9a-f]{12}", recorded), (
+    assert tagged == rehearsal.processor_cells(content), "only code cells carry the tag"
+    assert re.fullmatch(r"[0-9a-f]{12}", _tool("numerics").recorded(content) or ""), (
         f"{chapter.name}: run `python tools/run_notebook.py chapters/{chapter.name}`"
     )
 
@@ -444,13 +439,21 @@ def test_rehearsal_stops_comparing_only_processor_dependent_outputs_elsewhere(tm
     install = next(cell for cell in notebook(CHAPTERS[0])["cells"] if cell["cell_type"] == "code")
     cells = [
         install,
-        {"cell_type": "code", "metadata": {"tags": [PROCESSOR_TAG]}, "source": ["print(0.1)\n"]},
+        {
+            "cell_type": "code",
+            "metadata": {"tags": [rehearsal.PROCESSOR_TAG]},
+            "source": ["print(0.1)\n"],
+        },
         {"cell_type": "code", "metadata": {}, "source": ["print(0.2)\n"]},
     ]
     source = tmp_path / "source"
     source.mkdir()
     path = source / "chapter.ipynb"
-    path.write_text(json.dumps({"cells": cells, "metadata": {"inloop": {"numerics": "a" * 12}}}))
+    path.write_text(json.dumps({"cells": cells, "metadata": {}}))
+    content = notebook(path)
+    content["metadata"]["inloop"] = {"numerics": "a" * 12}  # what numerics.record writes
+    assert _tool("numerics").recorded(content) == "a" * 12
+    path.write_text(json.dumps(content))
 
     def sources(copy: Path) -> list[str]:
         return ["".join(cell["source"]) for cell in notebook(copy)["cells"]]

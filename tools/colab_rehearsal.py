@@ -30,6 +30,8 @@ import sys
 import venv
 from pathlib import Path
 
+from numerics import recorded
+
 ROOT = Path(__file__).resolve().parents[1]
 ENV = ROOT / ".colab-venv"
 OUT = ROOT / "_build" / "colab"
@@ -79,11 +81,6 @@ def machine_numerics() -> str:
     return subprocess.run(command, check=True, capture_output=True, text=True).stdout.strip()
 
 
-def recorded_numerics(notebook: dict) -> str | None:
-    """The fingerprint of the machine that produced the notebook's outputs, if it was recorded."""
-    return notebook.get("metadata", {}).get("inloop", {}).get("numerics")
-
-
 def processor_cells(notebook: dict) -> list[dict]:
     """The code cells tagged ``processor-dependent``."""
     return [
@@ -96,12 +93,12 @@ def processor_cells(notebook: dict) -> list[dict]:
 def rehearsal_copy(chapter: Path, numerics: str) -> Path:
     notebook = json.loads(chapter.read_text())
     tagged = processor_cells(notebook)
-    if tagged and recorded_numerics(notebook) != numerics:
+    if tagged and recorded(notebook) != numerics:
         for cell in tagged:
             cell["source"] = IGNORE_OUTPUT + "".join(cell["source"])
         print(
             f"{chapter.name}: outputs made on a machine that rounds differently "
-            f"({recorded_numerics(notebook)}, here {numerics}); the outputs of its {len(tagged)} "
+            f"({recorded(notebook)}, here {numerics}); the outputs of its {len(tagged)} "
             f"{PROCESSOR_TAG} cells are not compared, their assertions still run"
         )
     cell = next(cell for cell in notebook["cells"] if cell["cell_type"] == "code")

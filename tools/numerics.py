@@ -11,6 +11,9 @@ Two machines with the same fingerprint print the same digits; ``tools/run_notebo
 the fingerprint of the machine that produced a notebook's outputs in the notebook's metadata, and
 ``tools/colab_rehearsal.py`` compares it with the machine that checks them.
 
+The fingerprint is stored in a notebook's metadata as ``{"inloop": {"numerics": ...}}``;
+:func:`record` and :func:`recorded` are the only code that knows that format.
+
 Usage: python tools/numerics.py   (prints the fingerprint)
 """
 
@@ -18,13 +21,23 @@ from __future__ import annotations
 
 import hashlib
 
-import numpy as np
-import scipy
-import torch
-from scipy import optimize, special
+METADATA_KEY = "inloop"
 
 
-def _numpy_battery() -> list[np.ndarray]:
+def record(notebook) -> None:
+    """Store this machine's fingerprint in ``notebook``'s metadata (a dict or nbformat node)."""
+    notebook["metadata"][METADATA_KEY] = {"numerics": fingerprint()}
+
+
+def recorded(notebook) -> str | None:
+    """The fingerprint stored in ``notebook``'s metadata, if any."""
+    return notebook.get("metadata", {}).get(METADATA_KEY, {}).get("numerics")
+
+
+def _numpy_battery() -> list:
+    import numpy as np
+    from scipy import optimize, special
+
     rng = np.random.default_rng(0)
     a = rng.standard_normal((96, 200))
     b = rng.standard_normal((200, 72))
@@ -37,7 +50,9 @@ def _numpy_battery() -> list[np.ndarray]:
     return [a @ b, np.linalg.solve(square, a[:, 0]), np.exp(a), special.expit(a), result.x]
 
 
-def _torch_battery() -> list[np.ndarray]:
+def _torch_battery() -> list:
+    import torch
+
     generator = torch.Generator().manual_seed(0)
     x = torch.randn(64, 576, generator=generator)
     w = torch.randn(576, 1536, generator=generator)
@@ -58,6 +73,10 @@ def _torch_battery() -> list[np.ndarray]:
 
 def fingerprint() -> str:
     """Twelve hex digits that change when this machine rounds the battery's operations differently."""
+    import numpy as np
+    import scipy
+    import torch
+
     torch.set_num_threads(2)
     digest = hashlib.sha256()
     for version in (np.__version__, scipy.__version__, torch.__version__):

@@ -18,10 +18,7 @@ from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
-from numerics import fingerprint
-
-# Notebook metadata: {"inloop": {"numerics": fingerprint of the machine that ran it}}.
-METADATA_KEY = "inloop"
+from numerics import record
 
 
 def run(path: Path, timeout: int = 1200, write: bool = True) -> float:
@@ -41,7 +38,7 @@ def run(path: Path, timeout: int = 1200, write: bool = True) -> float:
     client.execute()
     elapsed = time.perf_counter() - start
     if write:
-        notebook.metadata[METADATA_KEY] = {"numerics": fingerprint()}
+        record(notebook)
         nbformat.write(notebook, path)
     return elapsed
 

@@ -44,6 +44,11 @@ class MultiExitNet(nn.Module):
     def n_exits(self) -> int:
         return len(self.blocks)
 
+    @property
+    def dtype(self) -> torch.dtype:
+        """Floating-point type of the weights; inputs are converted to it."""
+        return next(self.parameters()).dtype
+
     def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
         """Return the list of logits ``[head_1(z_1), ..., head_E(z_E)]`` with ``z_i = block_i(z_{i-1})``."""
         logits = []
@@ -239,7 +244,7 @@ def exit_costs(model: MultiExitNet) -> ExitCosts:
     """
     if not isinstance(model, MultiExitNet):
         raise ValueError(f"model must be a MultiExitNet, got {type(model).__name__}.")
-    x = torch.zeros((1,) + model.input_shape, dtype=next(model.parameters()).dtype)
+    x = torch.zeros((1,) + model.input_shape, dtype=model.dtype)
     blocks: list[int] = []
     heads: list[int] = []
     for block, head in zip(model.blocks, model.heads, strict=True):

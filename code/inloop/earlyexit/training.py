@@ -13,11 +13,6 @@ from .._random import torch_generator
 from .networks import MultiExitNet
 
 
-def _parameter_dtype(model: MultiExitNet) -> torch.dtype:
-    """The floating-point type of ``model``'s weights; inputs are converted to it."""
-    return next(model.parameters()).dtype
-
-
 def _as_tensors(images, labels=None, dtype: torch.dtype = torch.float32):
     x = torch.as_tensor(np.asarray(images)).to(dtype)
     if labels is None:
@@ -107,7 +102,7 @@ def train_multi_exit(
     epochs = check_positive_int(epochs, "epochs")
     batch_size = check_positive_int(batch_size, "batch_size")
     lr = check_real(lr, "lr", low=0, low_open=True)
-    x, y = _as_tensors(images, labels, _parameter_dtype(model))
+    x, y = _as_tensors(images, labels, model.dtype)
     if tuple(x.shape[1:]) != model.input_shape:
         raise ValueError(
             f"images must have shape (n, {', '.join(map(str, model.input_shape))}), got {tuple(x.shape)}."
@@ -155,7 +150,7 @@ def exit_logits(
     """
     if not isinstance(model, MultiExitNet):
         raise ValueError(f"model must be a MultiExitNet, got {type(model).__name__}.")
-    x = _as_tensors(images, dtype=_parameter_dtype(model))
+    x = _as_tensors(images, dtype=model.dtype)
     if tuple(x.shape[1:]) != model.input_shape:
         raise ValueError(
             f"images must have shape (n, {', '.join(map(str, model.input_shape))}), got {tuple(x.shape)}."
