@@ -489,6 +489,7 @@ def test_real_llm_expands_and_takes_a_training_step():
     from inloop.redflag.llm import (
         chat_prefix,
         generate_conversations,
+        generate_sets,
         load_smollm2,
         prefill_lengths,
         request_in_answer,
@@ -545,6 +546,21 @@ def test_real_llm_expands_and_takes_a_training_step():
         assert 1 <= int(rows.response_length[i]) - int(written[i]) <= 3
     with pytest.raises(ValueError, match="one per prompt"):
         generate_conversations(model, tokenizer, prompts, prefill=["Sure,"], max_new_tokens=2)
+
+    # sets batched together, shortest prompts first, come back in set order as if run alone
+    sets = {
+        "long": (["Write a limerick about a cat who plays the piano all night long."], "", False),
+        "short": (prompts, "Sure,", True),
+    }
+    together = generate_sets(model, tokenizer, sets, max_new_tokens=3, batch_size=2)
+    for name, (set_prompts, opening, harmful) in sets.items():
+        alone, alone_texts = generate_conversations(
+            model, tokenizer, set_prompts, prefill=opening, max_new_tokens=3, harmful=harmful
+        )
+        rows, texts = together[name]
+        assert texts == alone_texts, name
+        assert rows.response_start.tolist() == alone.response_start.tolist(), name
+        assert rows.window_start.tolist() == alone.window_start.tolist(), name
 
     # teacher-forced answers: the answer tokens follow the chat head and end with end-of-turn
     forced = teacher_forced_conversations(tokenizer, prompts, ["Blue.", "Mars is red."])

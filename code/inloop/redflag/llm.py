@@ -281,6 +281,10 @@ def generate_conversations(
 def generate_sets(model, tokenizer, sets: dict, max_new_tokens: int, batch_size: int = 64) -> dict:
     """Greedy answers for several prompt sets in shared batches (one ``generate`` per batch).
 
+    The prompts of all sets are ordered by their length in tokens before they are cut into
+    batches, so a batch pads its rows to a similar length (a long jailbreak prompt does not make
+    the short requests beside it pay for its padding); the answers come back in set order.
+
     Parameters
     ----------
     model, tokenizer
@@ -303,25 +307,32 @@ def generate_sets(model, tokenizer, sets: dict, max_new_tokens: int, batch_size:
         owner += [name] * len(items)
     if not prompts:
         raise ValueError("the prompt sets are empty; pass at least one prompt.")
-    everything, texts = generate_conversations(
+    heads = tokenizer(
+        [chat_prefix(p) + text for p, text in zip(prompts, prefills, strict=True)],
+        add_special_tokens=False,
+    )["input_ids"]
+    order = np.argsort([len(ids) for ids in heads], kind="stable")
+    everything, sorted_texts = generate_conversations(
         model,
         tokenizer,
-        prompts,
-        prefill=prefills,
+        [prompts[i] for i in order],
+        prefill=[prefills[i] for i in order],
         max_new_tokens=max_new_tokens,
         batch_size=batch_size,
     )
+    position = np.empty_like(order)
+    position[order] = np.arange(order.size)  # prompt k was generated in row position[k]
     rows = np.array(owner)
     out = {}
     for name, (_, _, harmful) in sets.items():
-        index = torch.as_tensor(np.flatnonzero(rows == name))
+        index = torch.as_tensor(position[rows == name])
         part = everything.select(index)
         end = int((part.response_start + part.response_length).max())
         window = torch.full_like(part.window_start, 0 if harmful else -1)
         part = Conversations(
             part.tokens[:, :end], part.response_start, part.response_length, window
         )
-        out[name] = (part, [texts[i] for i in index.tolist()])
+        out[name] = (part, [sorted_texts[i] for i in index.tolist()])
     return out
 
 
