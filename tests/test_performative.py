@@ -533,6 +533,11 @@ def test_foundations_settings_validate_and_give_the_paper_preset():
         FoundationsSettings(tight_steps=(1.0,))
     with pytest.raises(ValueError, match="bracket_rounds"):
         FoundationsSettings(bracket_rounds=40, rate_window=35)
+    with pytest.raises(ValueError, match="cycle_rounds"):
+        FoundationsSettings(cycle_rounds=80)  # beyond the book preset's 60 bracketing rounds
+    with pytest.raises(ValueError, match="cycle_rounds"):
+        FoundationsSettings(cycle_rounds=11)  # too short for its 10-round window
+    assert paper.cycle_rounds == book.cycle_rounds, "the cycle is read over the same rounds"
     with pytest.raises(ValueError, match="plotted_epsilons"):
         FoundationsSettings(plotted_epsilons=(0.1, 0.95))
     with pytest.raises(ValueError, match="published_epsilons"):

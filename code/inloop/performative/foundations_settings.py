@@ -113,6 +113,9 @@ class FoundationsSettings(Settings):
     cycle_window: int = setting(
         10, minimum=1, doc="rounds over which the 2-cycle approach is measured"
     )
+    cycle_rounds: int = setting(
+        60, minimum=2, doc="the far 2-cycle is read over these first rounds, in both presets"
+    )
     excursion_distance: float = setting(
         1.0, **_POSITIVE, doc="distance to the stable point that counts as an excursion"
     )
@@ -168,6 +171,12 @@ class FoundationsSettings(Settings):
             raise ValueError(
                 "bracket_rounds must exceed transient_rounds + rate_window, got "
                 f"{self.bracket_rounds} <= {self.transient_rounds} + {self.rate_window}."
+            )
+        if not self.cycle_window + 2 <= self.cycle_rounds <= self.bracket_rounds:
+            raise ValueError(
+                "cycle_rounds must lie between cycle_window + 2 and bracket_rounds, got "
+                f"{self.cycle_rounds} (cycle_window {self.cycle_window}, "
+                f"bracket_rounds {self.bracket_rounds})."
             )
         unknown = set(self.plotted_epsilons) - set(self.stochastic_epsilons)
         if unknown:
