@@ -34,6 +34,7 @@ from ..data.files import DataFileError, resolve_data_file
 
 __all__ = [
     "PROMPT_SLOT",
+    "TAP_PROMPT_FIELD",
     "WRAPPERS",
     "load_autodan_templates",
     "load_future_tense_requests",
