@@ -182,6 +182,19 @@ def test_temperature_recovers_the_generating_temperature():
     assert fit_temperature(logits, labels) == pytest.approx(2.0, rel=0.05)
 
 
+@pytest.mark.parametrize("factor", [1 / 40, 1.0, 30.0, 100.0])
+def test_temperature_follows_a_rescaling_of_the_logits_beyond_the_first_interval(factor):
+    # Multiplying every logit by s multiplies the fitted temperature by s exactly (the NLL of
+    # softmax(s z / sT) is that of softmax(z / T)), also where s T leaves [0.05, 20].
+    rng = np.random.default_rng(3)
+    logits = rng.normal(scale=3.0, size=(5000, 4))
+    probabilities = softmax(logits, 1.5)
+    labels = (probabilities.cumsum(axis=1) > rng.random((5000, 1))).argmax(axis=1)
+    base = fit_temperature(logits, labels)
+    assert 0.05 < base < 20
+    assert fit_temperature(factor * logits, labels) == pytest.approx(factor * base, rel=1e-4)
+
+
 def test_calibration_errors():
     with pytest.raises(ValueError, match=r"\[0, 1\]"):
         reliability_diagram([0.5, 1.2], [1, 0])

@@ -25,7 +25,7 @@ from inloop.performative import (
     stable_optimal_gap_bound,
 )
 from inloop.performative.exercises import check_best_response
-from inloop.scale import preset
+from inloop.scale import Findings, preset
 from scipy.optimize import approx_fprime
 
 
@@ -240,6 +240,26 @@ def test_unknown_response_and_scale_are_rejected(credit):
         StrategicCredit(credit, 1.0, response="random")
     with pytest.raises(ValueError, match="scale must be one of"):
         preset("huge", book=1, paper=2)
+
+
+def test_findings_are_strict_at_the_preset_the_text_describes(capsys):
+    book = Findings("book")
+    book.check(True, "holds")
+    with pytest.raises(AssertionError, match="two should exceed three"):
+        book.check(2 > 3, "two should exceed three")
+    paper = Findings("paper")
+    paper.check(np.bool_(True), "holds")
+    paper.check(np.array(2) > 3, "two should exceed three")
+    assert paper.differ == ["two should exceed three"]
+    assert (
+        "paper preset this finding does not hold: two should exceed three"
+        in capsys.readouterr().out
+    )
+    assert Findings("paper", text_scale="paper").strict and not paper.strict
+    with pytest.raises(ValueError, match="scale must be one of"):
+        Findings("huge")
+    with pytest.raises(ValueError, match="finding must be a non-empty string"):
+        book.check(True, "")
 
 
 def test_exact_rrm_absorbs_a_uniform_shift_in_the_bias(credit):

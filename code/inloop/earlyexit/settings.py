@@ -122,6 +122,7 @@ class EarlyExitSettings(Settings):
         "validation_sizes": (200, 600, 1500),
         "n_calibration": 1200,
         "exitwise_repeats": 200,
+        "small_budgets": (350e3, 500e3, 700e3),  # the book's fractions of the small network's cost
         "device": "auto",
         "precision": "float32",
     }
