@@ -33,7 +33,7 @@ class Findings:
     A chapter's prose quotes the outputs of one preset (``text_scale``, the book preset). There, a
     finding that fails raises ``AssertionError``, exactly as a plain ``assert`` would. At the other
     preset the numbers may legitimately come out differently; a failed finding is printed and kept
-    in :attr:`differ` instead of stopping the run, so that one run of the other preset lists every
+    in ``differ`` instead of stopping the run, so that one run of the other preset lists every
     finding that does not carry over to it. Checks that must hold at every preset (a guarantee, a
     closed form, a budget) stay plain ``assert`` statements.
 
