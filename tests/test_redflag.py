@@ -774,6 +774,9 @@ def test_settings_validate_and_have_two_presets():
     book, paper = RedFlagSettings.for_scale("book"), RedFlagSettings.for_scale("paper")
     assert book.threshold == 0.5 and paper.harm_test > book.harm_test
     assert paper.layers == tuple(range(30))
+    assert book.cross_benchmark_train == 0 < paper.cross_benchmark_train, "run at the paper preset"
+    with pytest.raises(ValueError, match="cross_benchmark_train"):
+        RedFlagSettings(cross_benchmark_train=-1)
     with pytest.raises(ValueError, match="threshold"):
         RedFlagSettings(threshold=1.5)
     with pytest.raises(ValueError, match="device"):

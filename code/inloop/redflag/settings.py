@@ -95,6 +95,15 @@ class RedFlagSettings(Settings):
     attack_flag_penalty: float = setting(
         1.0, low=0.0, doc="mu: weight of the flag term in the adaptive fine-tuning attack"
     )
+    cross_benchmark_train: int = setting(
+        0,
+        minimum=0,
+        doc="training requests per benchmark in the cross-benchmark check of every defence "
+        "(0: the check is not run)",
+    )
+    cross_benchmark_test: int = setting(
+        96, minimum=1, doc="held-out requests per benchmark in the cross-benchmark check"
+    )
     device: str = setting("cpu", choices=DEVICES, doc="where the real model runs")
 
     PAPER: ClassVar[dict] = {
@@ -126,4 +135,6 @@ class RedFlagSettings(Settings):
         "autodan": True,
         "utility_answers": 48,
         "original_prompts": 120,
+        "cross_benchmark_train": 120,
+        "cross_benchmark_test": 240,
     }
