@@ -309,3 +309,34 @@ def test_rir_chi_square_checker_rejects_a_positive_divergence_between_equal_pred
 
     with pytest.raises(ExerciseFailure, match="must be 0"):
         check_rir_chi_square(biased)
+
+
+def test_rules_on_one_problem_share_their_first_rounds_bit_for_bit(resampled):
+    """Runs sharing a problem reuse identical solves and give exactly what separate problems give."""
+    from inloop.neural import NeuralRIRProblem
+
+    problem, theta0 = resampled
+    shared = NeuralRIRProblem(problem.shift, width=3, solver_options={"max_iter": 20})
+    for rule in (1, 2, "all"):
+        alone = NeuralRIRProblem(problem.shift, width=3, solver_options={"max_iter": 20})
+        expected = affine_risk_minimization(alone, theta0, 4, weights=rule, seed=3)
+        together = affine_risk_minimization(shared, theta0, 4, weights=rule, seed=3)
+        np.testing.assert_array_equal(together.thetas, expected.thetas)
+        np.testing.assert_array_equal(together.performative_risks, expected.performative_risks)
+        np.testing.assert_array_equal(
+            shared.loss_shifts(together.thetas), alone.loss_shifts(expected.thetas)
+        )
+    assert len(shared.log) == 12
+    # Every rule's first round is RRM's, and rules 2 and "all" agree on their first two rounds.
+    assert len({id(fit) for fit in shared.log}) == 4 + 3 + 2
+    assert shared.log[4] is shared.log[0] and shared.log[9] is shared.log[5]
+
+
+def test_a_changed_stopping_rule_is_not_served_a_remembered_fit(resampled):
+    problem, theta0 = resampled
+    objective = problem.induced_objective(theta0, np.random.default_rng(1))
+    first = problem.solve(objective, theta0)
+    assert problem.solve(objective, theta0) is first
+    problem.solver_options["max_iter"] = 2
+    capped = problem.solve(objective, theta0)
+    assert capped is not first and capped.iterations <= 2

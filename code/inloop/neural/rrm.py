@@ -18,6 +18,7 @@ not the luck of one sample.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -66,6 +67,13 @@ class RIRSampleObjective:
         row_weights = np.repeat(self.weights / shift.n_samples, shift.n_samples)
         return features, targets, row_weights
 
+    def key(self) -> bytes:
+        """A digest of the samples and weights: two objectives with the same key are the same function."""
+        digest = hashlib.sha256(self.weights.tobytes())
+        for donors in self.samples:
+            digest.update(np.ascontiguousarray(donors).tobytes())
+        return digest.digest()
+
     def value(self, theta) -> float:
         """The squared risk at the parameters ``theta`` on the weighted samples."""
         features, targets, row_weights = self.rows()
@@ -94,6 +102,12 @@ class NeuralRIRProblem:
     expectations over the induced distribution
     (:meth:`~inloop.neural.rir.ResampleIfRejected.expected_loss`).
 
+    Solves and risks are deterministic functions of their inputs, and one problem remembers them:
+    a solve of the same samples with the same weights from the same start, or a risk of the same
+    pair of models, is computed once. Mixture rules run on common random numbers agree on their
+    first rounds (every rule's first round is RRM's), so running them all on one problem computes
+    those rounds once; the results are bit-identical to separate runs.
+
     Parameters
     ----------
     shift : ResampleIfRejected
@@ -113,6 +127,8 @@ class NeuralRIRProblem:
     donor_sets: int = 8
     eval_seed: int = 12345
     log: list = field(default_factory=list, repr=False)
+    _fits: dict = field(default_factory=dict, init=False, repr=False)
+    _risks: dict = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.width = check_positive_int(self.width, "width")
@@ -156,12 +172,19 @@ class NeuralRIRProblem:
 
     def solve(self, objective: RIRSampleObjective, theta0) -> FitResult:
         """Fit the network on the objective's rows, warm-started at ``theta0`` (equation 5)."""
-        features, targets, row_weights = objective.rows()
-        self.network.set_flat(np.asarray(theta0, dtype=float))
-        weights = None if len(objective.samples) == 1 else row_weights  # one sample: the plain mean
-        result = fit_lbfgs(self.network, features, targets, weights, **self.solver_options)
-        self.log.append(result)
-        return result
+        theta0 = np.asarray(theta0, dtype=float)
+        key = (
+            objective.key() + theta0.tobytes() + repr(sorted(self.solver_options.items())).encode()
+        )
+        if key not in self._fits:
+            features, targets, row_weights = objective.rows()
+            self.network.set_flat(theta0)
+            weights = None if len(objective.samples) == 1 else row_weights  # one sample: plain mean
+            self._fits[key] = fit_lbfgs(
+                self.network, features, targets, weights, **self.solver_options
+            )
+        self.log.append(self._fits[key])
+        return self._fits[key]
 
     def _squared(self, predictions, labels):
         return 0.5 * (predictions - recode_labels(labels, self.shift.delta)) ** 2
@@ -171,14 +194,20 @@ class NeuralRIRProblem:
 
     def decoupled_risk_and_accuracy(self, theta, deployed) -> tuple[float, float]:
         """Expected squared loss (4) and accuracy (threshold :math:`(1-\\delta)/2`) of :math:`f_\\theta` on :math:`\\mathcal D(f_{\\text{deployed}})`."""
-        risk, errors = self.shift.expected_loss(
-            self.predictor(deployed),
-            self.predictor(theta),
-            (self._squared, self._errors),
-            self.donor_sets,
-            self.eval_seed,
+        theta, deployed = np.asarray(theta, dtype=float), np.asarray(deployed, dtype=float)
+        key = (
+            theta.tobytes() + deployed.tobytes() + repr((self.donor_sets, self.eval_seed)).encode()
         )
-        return risk, 1.0 - errors
+        if key not in self._risks:
+            risk, errors = self.shift.expected_loss(
+                self.predictor(deployed),
+                self.predictor(theta),
+                (self._squared, self._errors),
+                self.donor_sets,
+                self.eval_seed,
+            )
+            self._risks[key] = (risk, 1.0 - errors)
+        return self._risks[key]
 
     def decoupled_risk(self, theta, deployed) -> float:
         """:math:`R(f_\\theta; \\mathcal D(f_{\\text{deployed}})) = \\E\\,\\tfrac12 (f_\\theta(x) - (1-\\delta)y)^2`, in expectation."""
