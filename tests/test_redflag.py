@@ -775,6 +775,8 @@ def test_settings_validate_and_have_two_presets():
     assert book.threshold == 0.5 and paper.harm_test > book.harm_test
     assert paper.layers == tuple(range(30))
     assert book.cross_benchmark_train == 0 < paper.cross_benchmark_train, "run at the paper preset"
+    assert not book.transfer_jailbreaks and paper.transfer_jailbreaks, "run at the paper preset"
+    assert paper.autodan
     with pytest.raises(ValueError, match="cross_benchmark_train"):
         RedFlagSettings(cross_benchmark_train=-1)
     with pytest.raises(ValueError, match="threshold"):

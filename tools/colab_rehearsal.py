@@ -12,8 +12,8 @@
    package fails here, exactly as it would on Colab.
 
 Cells tagged ``processor-dependent`` print digits of long float32 computations (training a
-language model's adapters, for instance), which differ between processors whose kernels round
-differently. They are compared strictly when this machine's numerics fingerprint
+language model's adapters, for instance) or of float64 solves stopped by a tolerance (the credit
+networks of Chapters 2 and 3), which differ between processors whose kernels round differently. They are compared strictly when this machine's numerics fingerprint
 (``tools/numerics.py``) equals the one the notebook recorded when its outputs were produced;
 otherwise only their outputs are excluded: they still run, and their assertions must hold.
 

@@ -5,7 +5,8 @@ Usage: python tools/run_notebook.py chapters/01_performative_foundations.ipynb [
 This is how committed outputs are produced; `make test` then re-executes every chapter with strict
 nbval and compares it with what is stored. The notebook's metadata records the numerics fingerprint
 of the machine that produced the outputs (``tools/numerics.py``): cells tagged
-``processor-dependent`` print digits of long float32 computations, and the rehearsal compares them
+``processor-dependent`` print digits that depend on how the processor rounds (long float32
+computations, float64 solves stopped by a tolerance), and the rehearsal compares them
 only on a machine with the same fingerprint.
 """
 

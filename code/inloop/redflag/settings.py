@@ -88,8 +88,13 @@ class RedFlagSettings(Settings):
     jailbreak_requests: int = setting(
         32, minimum=1, doc="test requests per transfer-jailbreak family"
     )
+    transfer_jailbreaks: bool = setting(
+        False,
+        doc="run the transfer-jailbreak suite (GCG suffixes, tense reformulations, TAP prompts); "
+        "the book preset leaves it out to stay within its time budget",
+    )
     autodan: bool = setting(
-        False, doc="include the AutoDAN templates (prompts of up to 700 tokens) in the suite"
+        False, doc="include the AutoDAN templates (prompts of up to 700 tokens) in that suite"
     )
     utility_answers: int = setting(12, minimum=1, doc="everyday test answers of the utility KL")
     attack_flag_penalty: float = setting(
@@ -132,6 +137,7 @@ class RedFlagSettings(Settings):
         "sample_prompts": 60,
         "attack_steps": 50,
         "jailbreak_requests": 120,
+        "transfer_jailbreaks": True,
         "autodan": True,
         "utility_answers": 48,
         "original_prompts": 120,
