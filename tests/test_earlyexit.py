@@ -98,8 +98,11 @@ np.savez(sys.argv[1], **out)
 
 def test_float64_training_barely_depends_on_the_processor_kernels(tmp_path):
     """The same training under PyTorch's vectorised kernels and under its portable ones (which
-    round differently, as another processor's would): in float32 the networks differ visibly,
-    in float64 by orders of magnitude less. This is why Chapter 6 trains in float64."""
+    round differently, as another processor's would). In float64 the two networks agree closely
+    on every processor tried. Where the float32 networks differ visibly (on an AVX2 processor, by
+    more than 1e-2 in their logits), the float64 ones differ a thousand times less; that is why
+    Chapter 6 trains in float64. On an AVX-512 processor the float32 kernels happen to agree with
+    the portable ones far more closely (7e-6 for this network), and there is nothing to shrink."""
     import os
     import subprocess
     import sys
@@ -119,8 +122,9 @@ def test_float64_training_barely_depends_on_the_processor_kernels(tmp_path):
         dtype: np.abs(runs["native"][dtype] - runs["default"][dtype]).max()
         for dtype in ("float32", "float64")
     }
-    assert gap["float32"] > 1e-2, "float32 training should amplify the rounding differences"
-    assert gap["float64"] < 1e-3 * gap["float32"], "float64 should shrink them a thousandfold"
+    assert gap["float64"] < 1e-4, "float64 training should barely depend on the kernels"
+    if gap["float32"] > 1e-2:  # float32 training amplified the rounding differences
+        assert gap["float64"] < 1e-3 * gap["float32"], "float64 should shrink them a thousandfold"
     models = [
         multi_exit_cnn((4,), n_classes=3, image_size=12, pooled_blocks=1, seed=0).to(dtype)
         for dtype in DTYPES
