@@ -340,3 +340,63 @@ def test_a_changed_stopping_rule_is_not_served_a_remembered_fit(resampled):
     problem.solver_options["max_iter"] = 2
     capped = problem.solve(objective, theta0)
     assert capped is not first and capped.iterations <= 2
+
+
+def test_compare_mixture_rules_gives_what_each_rule_gives_alone(resampled):
+    """The comparison's shifts, risks and capped rounds are exactly those of separate runs."""
+    from inloop.neural import NeuralRIRProblem, compare_mixture_rules
+
+    problem, theta0 = resampled
+    rules = {"rrm": 1, "two": 2, "all": "all"}
+    comparison = compare_mixture_rules(
+        problem.shift, theta0, rules, 4, seed=3, width=3, max_iter=20
+    )
+    assert set(comparison.shifts) == set(comparison.risks) == set(comparison.capped) == set(rules)
+    for name, rule in rules.items():
+        alone = NeuralRIRProblem(problem.shift, width=3, solver_options={"max_iter": 20})
+        run = affine_risk_minimization(alone, theta0, 4, weights=rule, seed=3)
+        np.testing.assert_array_equal(comparison.shifts[name], alone.loss_shifts(run.thetas))
+        np.testing.assert_array_equal(comparison.risks[name], run.performative_risks)
+        assert comparison.capped[name] == int(np.sum(~run.converged))
+    # a cap of 2 iterations stops every round at the cap
+    capped = compare_mixture_rules(
+        problem.shift, theta0, {"rrm": 1}, 3, seed=3, width=3, max_iter=2
+    )
+    assert capped.capped["rrm"] == 3 and capped.shifts["rrm"].shape == (3,)
+
+
+def test_compare_mixture_rules_rejects_empty_rules_and_rounds(resampled):
+    from inloop.neural import compare_mixture_rules
+
+    problem, theta0 = resampled
+    with pytest.raises(ValueError, match="rules is empty"):
+        compare_mixture_rules(problem.shift, theta0, {}, 3, seed=0, width=3)
+    with pytest.raises(ValueError, match="rounds"):
+        compare_mixture_rules(problem.shift, theta0, {"rrm": 1}, 0, seed=0, width=3)
+
+
+def test_credit_arm_inputs_shuffle_subsample_and_seed_as_the_settings_say():
+    pytest.importorskip("torch")
+    from inloop.data import load_credit
+    from inloop.neural import credit_arm_inputs
+    from inloop.performative.arm_settings import ARMSettings
+
+    data = load_credit()
+    every, theta_every = credit_arm_inputs(data, ARMSettings(credit_rows=0))
+    some, theta_some = credit_arm_inputs(data, ARMSettings(credit_rows=50))
+    assert every.n_samples == data.n_samples and some.n_samples == 50
+    assert every.delta == some.delta == ARMSettings().credit_delta
+    assert tuple(every.strategic) == tuple(data.strategic_features)
+    # the same shuffle: the 50 rows are the first 50 of the full shuffled sample
+    np.testing.assert_array_equal(some.features, every.features[:50])
+    np.testing.assert_array_equal(theta_every, theta_some)
+    # and a shuffle: the rows are the base rows in another order, labels travelling with them
+    assert not np.array_equal(every.features, data.features)
+    shuffled = np.column_stack([every.features, every.labels])
+    base = np.column_stack([data.features, data.labels])
+    np.testing.assert_array_equal(shuffled[np.lexsort(shuffled.T)], base[np.lexsort(base.T)])
+    other, theta_other = credit_arm_inputs(data, ARMSettings(credit_rows=50, credit_seed=1))
+    assert not np.array_equal(other.features, some.features)
+    assert not np.array_equal(theta_other, theta_some)
+    width = ARMSettings().credit_width
+    assert theta_every.shape == ((data.features.shape[1] + 2) * width + 1,)

@@ -42,13 +42,23 @@ from .rir import (
     rir_sensitivity,
     rir_sensitivity_2023,
 )
-from .rrm import NeuralRIRProblem, NeuralRRMHistory, RIRSampleObjective, fit_base, neural_rrm
+from .rrm import (
+    MixtureRuleComparison,
+    NeuralRIRProblem,
+    NeuralRRMHistory,
+    RIRSampleObjective,
+    compare_mixture_rules,
+    credit_arm_inputs,
+    fit_base,
+    neural_rrm,
+)
 from .settings import NeuralSettings
 from .training import FitResult, accuracy, fit_adam, fit_lbfgs, recode_labels, squared_loss
 
 __all__ = [
     "CounterexampleProblem",
     "FitResult",
+    "MixtureRuleComparison",
     "NeuralRIRProblem",
     "NeuralRRMHistory",
     "NeuralSettings",
@@ -58,6 +68,8 @@ __all__ = [
     "ResampleIfRejected",
     "ScaledSigmoidNetwork",
     "accuracy",
+    "compare_mixture_rules",
+    "credit_arm_inputs",
     "check_row_probabilities",
     "chi_square",
     "amplitude",

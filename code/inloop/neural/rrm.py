@@ -25,9 +25,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .._checks import check_positive_int
+from ..data.credit import CreditData
+from ..performative.arm_settings import ARMSettings
 from ..performative.objectives import check_affine_weights
-from ..performative.rrm import repeated_risk_minimization
-from .network import ScaledSigmoidNetwork
+from ..performative.rrm import affine_risk_minimization, repeated_risk_minimization
+from .network import ScaledSigmoidNetwork, initial_parameters
 from .rir import ResampleIfRejected
 from .training import FitResult, _objective, fit_lbfgs, recode_labels
 
@@ -234,6 +236,98 @@ class NeuralRIRProblem:
                 for t in range(1, len(thetas))
             ]
         )
+
+
+@dataclass(frozen=True)
+class MixtureRuleComparison:
+    """One repetition of the ARM study: every mixture rule run on the same random draws.
+
+    ``shifts[name]`` holds the loss shifts :math:`\\Delta R_t` of rounds :math:`t = 1..T`
+    (:meth:`NeuralRIRProblem.loss_shifts`), ``risks[name]`` the performative risks of
+    :math:`f_0, \\dots, f_T` and ``capped[name]`` how many rounds stopped at the iteration cap.
+    """
+
+    shifts: dict[str, np.ndarray]
+    risks: dict[str, np.ndarray]
+    capped: dict[str, int]
+
+
+def credit_arm_inputs(
+    credit: CreditData, settings: ARMSettings
+) -> tuple[ResampleIfRejected, np.ndarray]:
+    """The shift and the starting parameters of Chapter 3's credit ARM study.
+
+    The borrowers are shuffled with ``settings.credit_seed`` (and the first ``credit_rows`` kept
+    when it is positive); RIR with offset ``credit_delta`` redraws their strategic columns; the
+    starting network of width ``credit_width`` is initialised with ``credit_seed``
+    (:func:`~inloop.neural.network.initial_parameters`).
+
+    Returns
+    -------
+    shift : ResampleIfRejected
+    theta0 : ndarray, shape (p,)
+    """
+    rows = np.random.default_rng(settings.credit_seed).permutation(credit.n_samples)
+    if settings.credit_rows:
+        rows = rows[: settings.credit_rows]
+    shift = ResampleIfRejected(
+        credit.features[rows],
+        credit.labels[rows],
+        settings.credit_delta,
+        strategic=credit.strategic_features,
+    )
+    theta0 = initial_parameters(shift.n_features, settings.credit_width, seed=settings.credit_seed)
+    return shift, theta0
+
+
+def compare_mixture_rules(
+    shift: ResampleIfRejected,
+    theta0,
+    rules: dict,
+    rounds: int,
+    seed: int,
+    width: int = 8,
+    **solver_options,
+) -> MixtureRuleComparison:
+    """Run every mixture rule in ``rules`` for ``rounds`` rounds from ``theta0`` with the RIR seed ``seed``.
+
+    All rules run on one :class:`NeuralRIRProblem` with the same seed (common random numbers), so
+    they agree on their first rounds (every rule's first round is RRM's) and the problem computes
+    those rounds once; each rule's results are bit-identical to a run on a problem of its own.
+
+    Parameters
+    ----------
+    shift : ResampleIfRejected
+        The RIR distribution map.
+    theta0 : array_like, shape (p,)
+        Parameters of the starting model :math:`f_0`, shared by every rule.
+    rules : dict
+        ``name -> weights`` of :func:`~inloop.performative.rrm.affine_risk_minimization` (``1`` is RRM,
+        an int :math:`\\tau`, ``"half"`` or ``"all"``).
+    rounds : int
+        Deployments after the first.
+    seed : int
+        Seed of the RIR draws, the same for every rule.
+    width : int
+        Hidden width of the network.
+    **solver_options
+        Keyword arguments of :func:`~inloop.neural.training.fit_lbfgs` for every round.
+
+    Returns
+    -------
+    MixtureRuleComparison
+    """
+    rounds = check_positive_int(rounds, "rounds")
+    if not rules:
+        raise ValueError("rules is empty; pass at least one name -> mixture rule.")
+    problem = NeuralRIRProblem(shift, width, solver_options=dict(solver_options))
+    shifts, risks, capped = {}, {}, {}
+    for name, rule in rules.items():
+        run = affine_risk_minimization(problem, theta0, rounds, weights=rule, seed=seed)
+        shifts[name] = problem.loss_shifts(run.thetas)
+        risks[name] = run.performative_risks
+        capped[name] = int(np.sum(~run.converged))
+    return MixtureRuleComparison(shifts, risks, capped)
 
 
 @dataclass(frozen=True)
