@@ -602,6 +602,7 @@ def test_frozen_trunk_matches_the_full_forward_pass_on_the_real_model():
     silence_known_warnings()
     model, tokenizer = load_smollm2()
     trunk = FrozenTrunk(model, 28)
+    embeddings = FrozenTrunk(model, 0)  # adapters on every layer: the input embeddings only
     conversations = teacher_forced_conversations(
         tokenizer,
         ["Name a colour.", "How do I boil an egg?", "Name a planet."],
@@ -658,6 +659,18 @@ def test_frozen_trunk_matches_the_full_forward_pass_on_the_real_model():
         trunk.hidden(model, flagged, conversations.response_start + 2)
     with pytest.raises(ValueError, match="layer must lie"):
         FrozenTrunk(model, 30)
+    # adapters on every layer (the paper preset), read through the embeddings-only trunk
+    everywhere = attach_lora(copy.deepcopy(model), flag, LoraSettings(rank=2, layers=(0, 29)))
+    with torch.no_grad():
+        for parameter in everywhere.parameters():
+            if parameter.requires_grad:
+                parameter.add_(0.05 * torch.randn_like(parameter))
+    full = flag_probabilities(everywhere, conversations, flag, batch_size=3)
+    cached = flag_probabilities(everywhere, conversations, flag, 3, trunk=embeddings)
+    assert torch.equal(cached.isnan(), full.isnan()) and full.nan_to_num().max() > 0
+    assert torch.allclose(cached.nan_to_num(), full.nan_to_num(), rtol=1e-4, atol=0.0)
+    with pytest.raises(ValueError, match="layer must"):
+        FrozenTrunk(model, -1)
 
 
 # -- evaluation tools -----------------------------------------------------------------------------------

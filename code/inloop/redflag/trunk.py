@@ -74,7 +74,9 @@ class FrozenTrunk:
         and whose input embeddings every model read through this trunk shares.
     layer : int
         :math:`L`, the lowest layer that any adapter of those models touches (``min`` of
-        ``LoraSettings.layers``).
+        ``LoraSettings.layers``). With :math:`L = 0` (adapters on every layer) the trunk keeps
+        the input embeddings :math:`Ex` only, and each model still runs its output head only at
+        the positions that are read.
 
     Notes
     -----
@@ -88,10 +90,10 @@ class FrozenTrunk:
 
     def __init__(self, model, layer: int):
         count = len(_layers(decoder_stack(model)))
-        check_positive_int(layer, "layer")
+        check_positive_int(layer, "layer", minimum=0)
         if layer >= count:
             raise ValueError(
-                f"layer must lie in 1..{count - 1} (the model has {count} layers), got {layer}."
+                f"layer must lie in 0..{count - 1} (the model has {count} layers), got {layer}."
             )
         self.layer = layer
         self.vocabulary = int(model.get_input_embeddings().weight.shape[0])
