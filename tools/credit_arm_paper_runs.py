@@ -43,6 +43,14 @@ RECORD = ROOT / "benchmarks" / "paper-preset" / "ch3-credit-arm.jsonl"
 """One JSON object per finished repetition (the record the execution report quotes)."""
 RULES = {"tau = 1": 1, "tau = 2": 2, "tau = 4": 4, "t/2": "half", "all": "all"}
 """Chapter 3's mixture rules, in its order."""
+LABELS = {
+    "tau = 1": "$\\tau = 1$",
+    "tau = 2": "$\\tau = 2$",
+    "tau = 4": "$\\tau = 4$",
+    "t/2": "$t/2$",
+    "all": "all",
+}
+"""How the report's table names each rule."""
 
 
 def paper_settings():
@@ -158,11 +166,11 @@ def run(workers: int, until: int, hours: float, path: Path = RECORD) -> None:
 
 
 def interval(values: np.ndarray) -> tuple[float, float]:
-    """Mean and half-width of the 95% t-interval over repetitions (Chapter 3's ``interval``)."""
-    from scipy import stats
+    """Mean and half-width of the 95% t-interval over repetitions (as Chapter 3 reports them)."""
+    from inloop.games.statistics import mean_with_interval
 
-    half = stats.t.ppf(0.975, values.size - 1) * values.std(ddof=1) / np.sqrt(values.size)
-    return float(values.mean()), float(half)
+    mean, half = mean_with_interval(values)
+    return float(mean), float(half)
 
 
 def summary(path: Path = RECORD) -> str:
@@ -197,9 +205,8 @@ def summary(path: Path = RECORD) -> str:
         ratio_mean, ratio_half = interval(per_run[name] / per_run["tau = 1"])
         risk_mean, risk_half = interval(final[name])
         ratio = "1" if name == "tau = 1" else f"{ratio_mean:.2f} ± {ratio_half:.2f}"
-        label = {"tau = 1": "$\\tau = 1$", "tau = 2": "$\\tau = 2$", "tau = 4": "$\\tau = 4$"}
         out.append(
-            f"| {label.get(name, '$t/2$' if name == 't/2' else name)} "
+            f"| {LABELS[name]} "
             f"| {1e5 * shift_mean:.3f} ± {1e5 * shift_half:.3f} | {ratio} "
             f"| {1e3 * risk_mean:.3f} ± {1e3 * risk_half:.3f} "
             f"| {capped[name]:,} of {rounds * count:,} |"
