@@ -736,6 +736,57 @@ def test_kmeans_and_group_split_keep_groups_whole():
         kmeans(points[:3], 5)
 
 
+def test_group_split_sets_aside_held_out_items_linked_to_the_first_part():
+    from inloop.redflag import group_split, near_paraphrases
+
+    # 12 groups of 5 items on a line; item i of group g sits at 10 g + i, so only neighbouring
+    # groups' end items (distance 6) come close; link pairs closer than 7
+    position = (10 * np.repeat(np.arange(12), 5) + np.tile(np.arange(5), 12)).astype(float)
+    groups = np.repeat(np.arange(12), 5)
+    linked = np.abs(position[:, None] - position[None]) < 7
+    sizes = (20, 10, 15)
+    for seed in range(20):
+        plain = group_split(groups, sizes, seed=seed)
+        parts = group_split(groups, sizes, seed=seed, linked=linked)
+        assert [len(p) for p in parts] == list(sizes)
+        first_groups = set(groups[parts[0]])
+        first_pool = np.flatnonzero(np.isin(groups, list(first_groups)))
+        for held_out in parts[1:]:
+            assert not set(groups[held_out]) & first_groups
+            assert not linked[np.ix_(held_out, first_pool)].any(), "no held-out item is linked"
+        # the same first part as without links: only the held-out parts change
+        assert np.array_equal(plain[0], parts[0])
+    # without links, or with links that join no two groups, the split is the plain one
+    apart = np.abs(position[:, None] - position[None]) < 2
+    for seed in range(5):
+        plain = group_split(groups, sizes, seed=seed)
+        assert all(
+            np.array_equal(a, b)
+            for a, b in zip(plain, group_split(groups, sizes, seed=seed, linked=apart), strict=True)
+        )
+    # the plain split does leave linked items in the held-out parts for some seed
+    leaks = []
+    for seed in range(20):
+        plain = group_split(groups, sizes, seed=seed)
+        pool = np.flatnonzero(np.isin(groups, list(set(groups[plain[0]]))))
+        leaks.append(linked[np.ix_(plain[2], pool)].any())
+    assert any(leaks)
+    with pytest.raises(ValueError, match="cannot fill"):
+        group_split(groups, (20, 10, 28), seed=0, linked=np.ones((60, 60), dtype=bool))
+    with pytest.raises(ValueError, match="boolean"):
+        group_split(groups, sizes, linked=np.ones((60, 59), dtype=bool))
+    with pytest.raises(ValueError, match="boolean"):
+        group_split(groups, sizes, linked=np.ones((60, 60)))
+    # near_paraphrases: cosine similarity at least the level, both orders, the diagonal included
+    points = np.array([[1.0, 0.0], [1.0, 0.1], [0.0, 1.0]])
+    near = near_paraphrases(points, 0.99)
+    assert near.tolist() == [[True, True, False], [True, True, False], [False, False, True]]
+    cos = points[0] @ points[1] / np.linalg.norm(points[1])
+    assert near_paraphrases(points, cos)[0, 1] and not near_paraphrases(points, cos + 1e-9)[0, 1]
+    with pytest.raises(ValueError, match="zero row"):
+        near_paraphrases(np.zeros((2, 2)), 0.5)
+
+
 def test_everyday_split_shares_no_template_and_no_subject():
     from inloop.redflag.benign import SUBJECTS, TEMPLATES, everyday_split
 

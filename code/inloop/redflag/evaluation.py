@@ -1,7 +1,8 @@
 """Evaluation tools of Chapter 5: disjoint splits, rates with intervals, the judge and the attacks' scores.
 
 * Splits: harmful prompts are clustered by meaning (k-means on sentence embeddings,
-  :func:`kmeans`) and whole clusters go to one split (:func:`group_split`), so that no test
+  :func:`kmeans`) and whole clusters go to one split (:func:`group_split`); a held-out prompt that
+  is still a near-paraphrase of a prompt in the training clusters is set aside, so that no test
   prompt has a near-paraphrase in training; :func:`nearest_similarity` measures what is left.
 * Rates: every rate is printed with its Wilson score interval (:func:`wilson_interval`,
   :class:`Rate`); :func:`precision_at_base_rate` turns a detection and a false-positive rate into
@@ -38,6 +39,7 @@ __all__ = [
     "group_split",
     "kmeans",
     "mean_by_slot",
+    "near_paraphrases",
     "nearest_similarity",
     "no_flag_probability",
     "precision_at_base_rate",
@@ -104,11 +106,15 @@ def kmeans(points, clusters: int, seed: SeedLike = 0, iterations: int = 50) -> n
     return labels
 
 
-def group_split(groups, sizes, seed: SeedLike = 0) -> list[np.ndarray]:
+def group_split(groups, sizes, seed: SeedLike = 0, linked=None) -> list[np.ndarray]:
     """Split items into parts of the given ``sizes`` so that no group is shared by two parts.
 
     Groups are visited in a seeded random order and each goes whole to the first part that still
-    needs items; each part then keeps a seeded random subset of exactly its size.
+    needs items; each part then keeps a seeded random subset of exactly its size. With ``linked``,
+    an item of a later part that is linked to any item of the *first* part's groups (a
+    near-paraphrase of a training request) is set aside, and the later parts take further groups
+    until they hold enough items that are not: no item of a later part is then linked to any item
+    the first part could have drawn.
 
     Parameters
     ----------
@@ -117,6 +123,9 @@ def group_split(groups, sizes, seed: SeedLike = 0) -> list[np.ndarray]:
     sizes : sequence of int
         The number of items each part must hold.
     seed : int, None or numpy.random.Generator
+    linked : array-like of bool, shape (n, n), optional
+        ``linked[i, j]`` when item ``i`` must not be held out from a first part that may hold
+        item ``j`` (for example: cosine similarity at least the near-paraphrase level).
 
     Returns
     -------
@@ -125,34 +134,61 @@ def group_split(groups, sizes, seed: SeedLike = 0) -> list[np.ndarray]:
     """
     labels = np.asarray(groups)
     sizes = [check_positive_int(size, "size") for size in sizes]
+    if linked is not None:
+        linked = np.asarray(linked)
+        if linked.dtype != bool or linked.shape != (len(labels), len(labels)):
+            raise ValueError(
+                f"linked must be a boolean ({len(labels)}, {len(labels)}) array (one row and "
+                f"one column per item), got {linked.dtype} of shape {linked.shape}."
+            )
     rng = as_generator(seed)
     order = rng.permutation(np.unique(labels))
     members: list[list[int]] = [[] for _ in sizes]
+
+    def usable(part: int) -> list[int]:
+        if part == 0 or linked is None or not members[part]:
+            return members[part]
+        candidates = np.array(members[part])
+        near_first = linked[np.ix_(candidates, np.array(members[0]))].any(axis=1)
+        return candidates[~near_first].tolist()
+
     part = 0
     for group in order:
-        while part < len(sizes) and len(members[part]) >= sizes[part]:
+        while part < len(sizes) and len(usable(part)) >= sizes[part]:
             part += 1
         if part == len(sizes):
             break
         members[part] += np.flatnonzero(labels == group).tolist()
-    short = [i for i, (m, s) in enumerate(zip(members, sizes, strict=True)) if len(m) < s]
+    pools = [usable(part) for part in range(len(sizes))]
+    short = [i for i, (m, s) in enumerate(zip(pools, sizes, strict=True)) if len(m) < s]
     if short:
         raise ValueError(
             f"the groups cannot fill parts {short} with sizes {sizes}; there are "
             f"{len(labels)} items in {len(order)} groups: ask for fewer items or more groups."
         )
     return [
-        np.sort(rng.choice(m, size=s, replace=False)) for m, s in zip(members, sizes, strict=True)
+        np.sort(rng.choice(m, size=s, replace=False)) for m, s in zip(pools, sizes, strict=True)
     ]
+
+
+def _unit_rows(points, name: str) -> np.ndarray:
+    x = check_array(points, name, ndim=2)
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    if (norms == 0).any():
+        raise ValueError(f"{name} must have no zero row (a cosine similarity needs a direction).")
+    return x / norms
 
 
 def nearest_similarity(queries, references) -> np.ndarray:
     """Cosine similarity of each row of ``queries`` (n, d) to its nearest row of ``references``."""
-    a = check_array(queries, "queries", ndim=2)
-    b = check_array(references, "references", ndim=2)
-    a = a / np.linalg.norm(a, axis=1, keepdims=True)
-    b = b / np.linalg.norm(b, axis=1, keepdims=True)
-    return (a @ b.T).max(axis=1)
+    return (_unit_rows(queries, "queries") @ _unit_rows(references, "references").T).max(axis=1)
+
+
+def near_paraphrases(points, level: float) -> np.ndarray:
+    """The (n, n) boolean matrix of pairs of rows of ``points`` whose cosine similarity is at least ``level``."""
+    check_real(level, "level", low=-1.0, high=1.0)
+    unit = _unit_rows(points, "points")
+    return unit @ unit.T >= level
 
 
 def wilson_interval(successes, trials, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray]:

@@ -125,9 +125,9 @@ class RedFlagSettings(Settings):
         "everyday_train": 48,
         "everyday_val": 16,
         "everyday_test": 48,
-        "border_train": 24,
-        "border_val": 12,
-        "border_test": 36,
+        "border_train": 12,  # the 72 borderline requests, so that 48 + 52 = 100 benign test requests
+        "border_val": 8,
+        "border_test": 52,
         "align_steps": 150,
         "flag_steps": 300,
         "flag_batch": 8,
