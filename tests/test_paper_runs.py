@@ -67,3 +67,105 @@ def test_summary_reads_the_record_and_refuses_mixed_settings(runner, tmp_path):
     record.write_text("".join(json.dumps(line) + "\n" for line in lines + [other]))
     with pytest.raises(SystemExit, match="different settings"):
         module.summary(record)
+
+
+@pytest.fixture()
+def cross_runner(monkeypatch):
+    pytest.importorskip("nbformat")
+    monkeypatch.syspath_prepend(str(ROOT / "tools"))
+    import redflag_cross_benchmark_runs
+
+    yield redflag_cross_benchmark_runs
+    sys.modules.pop("redflag_cross_benchmark_runs", None)
+
+
+def test_the_cross_benchmark_runner_takes_the_chapters_cells(cross_runner):
+    import nbformat
+
+    cells = cross_runner.chapter_cells(("AdvBench",))
+    assert [name for name, _ in cells] == list(cross_runner.NEEDED)
+    chapter = [
+        c.source
+        for c in nbformat.read(cross_runner.CHAPTER, as_version=4).cells
+        if c.cell_type == "code"
+    ]
+    source = dict(cells)
+    assert 'SCALE = "paper"' in source["preset"] and 'SCALE = "book"' not in source["preset"]
+    for name in ("split", "alignment", "prompt classifier across benchmarks"):
+        assert source[name] in chapter, f"the {name} cell is the chapter's, unchanged"
+    assert "samples=settings.samples" not in source["answers"]  # the sampling attack's answers
+    assert "judge_weights = fit_logistic_regression(" in source["answers"]
+    assert "def train_defences(" in source["flag training"]
+    assert "defences, flag_losses" not in source["flag training"]
+    assert "defences.items()" not in source["classifiers"]
+    assert "prompt_weights =" not in source["classifiers"]
+    check = source["every defence across benchmarks"]
+    assert check.count("for trained_on in TRAINED_ON:") == 1
+    assert check.count("for trained_on in BENCHMARKS") == 0
+    for bad in ((), ("MMLU",)):
+        with pytest.raises(ValueError, match="train on one or both"):
+            cross_runner.chapter_cells(bad)
+
+
+def _cross_line(trained_on, fixed_on_advbench=(0.40, 0.60), fingerprint="a"):
+    """A record line whose rows satisfy every assertion of the chapter's check (unless changed)."""
+    aurocs = {  # defence -> (HarmBench interval, AdvBench interval)
+        "red flag": ((0.60, 0.70), (0.60, 0.70)),
+        "fixed position": ((0.55, 0.65), fixed_on_advbench),
+        "prompt classifier": ((0.85, 0.90), (0.95, 0.99)),
+        "conversation classifier": (
+            (0.70, 0.80),
+            (0.90, 0.95) if trained_on == "AdvBench" else (0.70, 0.80),
+        ),
+        "flag + classifier": ((0.60, 0.70), (0.60, 0.70)),
+    }
+    detections = {"HarmBench": [50, 100], "AdvBench": [95, 100]}
+    rows = {
+        defence: {"f.p.": [10, 100]}
+        | {
+            b: {"auroc": sum(ci) / 2, "auroc interval": list(ci), "detection": detections[b]}
+            for b, ci in zip(("HarmBench", "AdvBench"), intervals, strict=True)
+        }
+        for defence, intervals in aurocs.items()
+    }
+    return {
+        "trained_on": trained_on,
+        "training requests": 10,
+        "test requests": {"HarmBench": 100, "AdvBench": 100},
+        "rows": rows,
+        "fingerprint": {"answers": fingerprint},
+        "seconds": {"alignment": 1.0},
+        "peak memory GB": 1.0,
+    }
+
+
+def test_the_cross_benchmark_summary_runs_the_chapters_assertions(cross_runner, tmp_path):
+    record = tmp_path / "record.jsonl"
+    assert cross_runner.summary(record).startswith("nothing is recorded")
+    record.write_text(json.dumps(_cross_line("AdvBench")) + "\n")
+    table = cross_runner.summary(record)
+    assert table.endswith("the chapter's assertions need both benchmarks recorded")
+    assert "| AdvBench | red flag | 10% [ 6%, 17%] of 100 | 0.65 [0.60, 0.70] |" in table
+    record.write_text("".join(json.dumps(_cross_line(b)) + "\n" for b in ("AdvBench", "HarmBench")))
+    lines = cross_runner.read_record(record)
+    assert [line["trained_on"] for line in lines] == ["HarmBench", "AdvBench"]
+    assert cross_runner.check_assertions(lines) == "every assertion of the chapter's check held"
+    failing = [_cross_line("HarmBench"), _cross_line("AdvBench", fixed_on_advbench=(0.6, 0.7))]
+    verdict = cross_runner.check_assertions(failing)
+    assert verdict.startswith("an assertion of the chapter failed") and "chance" in verdict
+    record.write_text(
+        json.dumps(_cross_line("HarmBench"))
+        + "\n"
+        + json.dumps(_cross_line("AdvBench", fingerprint="b"))
+        + "\n"
+    )
+    with pytest.raises(ValueError, match="fingerprints differ"):
+        cross_runner.read_record(record)
+    record.write_text(
+        json.dumps(_cross_line("AdvBench")) + "\n" * 2 + json.dumps(_cross_line("AdvBench"))
+    )
+    with pytest.raises(ValueError, match="at most once"):
+        cross_runner.read_record(record)
+    record.write_text(json.dumps(_cross_line("AdvBench")) + "\n")
+    with pytest.raises(ValueError, match="already in"):
+        cross_runner.run_part("AdvBench", record)
