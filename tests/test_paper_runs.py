@@ -145,7 +145,7 @@ def test_the_cross_benchmark_summary_runs_the_chapters_assertions(cross_runner, 
     record.write_text(json.dumps(_cross_line("AdvBench")) + "\n")
     table = cross_runner.summary(record)
     assert table.endswith("the chapter's assertions need both benchmarks recorded")
-    assert "| AdvBench | red flag | 10% [ 6%, 17%] of 100 | 0.65 [0.60, 0.70] |" in table
+    assert "| AdvBench | red flag | 10% [6%, 17%] of 100 | 0.65 [0.60, 0.70] |" in table
     record.write_text("".join(json.dumps(_cross_line(b)) + "\n" for b in ("AdvBench", "HarmBench")))
     lines = cross_runner.read_record(record)
     assert [line["trained_on"] for line in lines] == ["HarmBench", "AdvBench"]

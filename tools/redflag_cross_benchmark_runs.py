@@ -220,7 +220,9 @@ def summary(path: Path = RECORD) -> str:
         for b in BENCHMARKS:
             auroc, (low, high), detection = row[b]
             cells += [f"{auroc:.2f} [{low:.2f}, {high:.2f}]", str(detection)]
-        table.append("| " + " | ".join(" ".join(c.split()) for c in cells) + " |")
+        table.append(
+            "| " + " | ".join(" ".join(c.split()).replace("[ ", "[") for c in cells) + " |"
+        )
     costs = "; ".join(
         f"trained on {line['trained_on']}: {line['training requests']} training requests, "
         f"{sum(line['seconds'].values()):,.0f} s, peak memory {line['peak memory GB']} GB"
