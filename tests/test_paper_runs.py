@@ -69,6 +69,48 @@ def test_summary_reads_the_record_and_refuses_mixed_settings(runner, tmp_path):
         module.summary(record)
 
 
+def test_reproduce_reruns_a_recorded_repetition_and_measures_the_gap(runner, tmp_path):
+    module, _ = runner
+    module._start_worker()
+    line = module.run_repetition(1)
+    record = tmp_path / "record.jsonl"
+    record.write_text(json.dumps(line) + "\n")
+    report = module.reproduce(1, record)
+    assert report.startswith("repetition 1: recorded on ")
+    assert "loss shifts 0.0e+00 of the rule's largest" in report  # same machine, same bits
+    assert "performative risks 0.0e+00 relative, 0 rules with other cap hits" in report
+    # a recorded number off by a known amount is measured, in both quantities and in the cap hits
+    moved = json.loads(json.dumps(line))
+    rule = moved["rules"]["tau = 2"]
+    largest = max(abs(v) for v in rule["shifts"])
+    rule["shifts"][3] += 0.25 * largest
+    rule["risks"][-1] *= 1.001
+    rule["capped"] += 1
+    gaps = module.largest_differences(moved, line)
+    assert gaps["shifts"] == pytest.approx(0.25, rel=1e-9)
+    assert gaps["risks"] == pytest.approx(0.001 / 1.001, rel=1e-6)
+    assert gaps["capped rules"] == 1
+    with pytest.raises(ValueError, match="not the same repetition"):
+        module.largest_differences(dict(moved, repetition=2), line)
+    with pytest.raises(SystemExit, match="does not record repetition 3"):
+        module.reproduce(3, record)
+
+
+def test_summary_gives_the_seconds_of_each_machine(runner, tmp_path):
+    module, _ = runner
+    module._start_worker()
+    lines = [module.run_repetition(r) for r in (0, 1, 2)]
+    lines[0] = dict(lines[0], numerics="aaaaaaaaaaaa", seconds=10.0)
+    lines[1] = dict(lines[1], numerics="bbbbbbbbbbbb", seconds=4.0)
+    lines[2] = dict(lines[2], numerics="bbbbbbbbbbbb", seconds=6.0)
+    record = tmp_path / "record.jsonl"
+    record.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    header = module.summary(record).splitlines()[0]
+    assert header.endswith(
+        "by numerics fingerprint: aaaaaaaaaaaa 10 s (1 of them), bbbbbbbbbbbb 5 s (2 of them)"
+    )
+
+
 @pytest.fixture()
 def cross_runner(monkeypatch):
     pytest.importorskip("nbformat")

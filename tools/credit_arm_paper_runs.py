@@ -14,10 +14,15 @@ the seconds the repetition took and the numerics fingerprint of the machine (``t
 its book-preset table: loss shifts averaged over the rounds after the first third, final risks over
 the last three rounds, ratios to RRM run by run, 95% t-intervals over repetitions.
 
+``reproduce R`` runs recorded repetition ``R`` again on this machine, without touching the record,
+and prints how far its numbers are from the recorded ones: the check that repetitions recorded on
+machines with different numerics fingerprints can be pooled.
+
 Usage::
 
     python tools/credit_arm_paper_runs.py run [--workers 2] [--until 500] [--hours 2.5]
     python tools/credit_arm_paper_runs.py summary
+    python tools/credit_arm_paper_runs.py reproduce 0
 """
 
 from __future__ import annotations
@@ -165,6 +170,46 @@ def run(workers: int, until: int, hours: float, path: Path = RECORD) -> None:
                 time.sleep(1.0)
 
 
+def largest_differences(recorded: dict, rerun: dict) -> dict[str, float]:
+    """Largest relative difference between two record lines of one repetition, per quantity.
+
+    Loss shifts are compared relative to the largest recorded shift of the same rule, performative
+    risks relative to each recorded risk; ``capped`` counts the rules whose cap hits differ.
+    """
+    if recorded["repetition"] != rerun["repetition"] or recorded["settings"] != rerun["settings"]:
+        raise ValueError("the two lines are not the same repetition with the same settings.")
+    shifts, risks, capped = 0.0, 0.0, 0
+    for name in RULES:
+        old, new = recorded["rules"][name], rerun["rules"][name]
+        old_shifts = np.asarray(old["shifts"])
+        scale = np.abs(old_shifts).max()
+        shifts = max(shifts, float(np.abs(np.asarray(new["shifts"]) - old_shifts).max() / scale))
+        old_risks = np.asarray(old["risks"])
+        risks = max(risks, float((np.abs(np.asarray(new["risks"]) - old_risks) / old_risks).max()))
+        capped += int(old["capped"] != new["capped"])
+    return {"shifts": shifts, "risks": risks, "capped rules": capped}
+
+
+def reproduce(repetition: int, path: Path = RECORD) -> str:
+    """Run recorded repetition ``repetition`` again here and report how far it is from the record."""
+    lines = {line["repetition"]: line for line in read_record(path)}
+    if repetition not in lines:
+        raise SystemExit(f"{path} does not record repetition {repetition}; run it first.")
+    _start_worker()
+    rerun = run_repetition(repetition)
+    recorded = lines[repetition]
+    if rerun["settings"] != recorded["settings"]:
+        raise SystemExit("the record was run with other settings than the paper preset's now.")
+    gaps = largest_differences(recorded, rerun)
+    return (
+        f"repetition {repetition}: recorded on {recorded['numerics']} in {recorded['seconds']} s, "
+        f"rerun on {rerun['numerics']} in {rerun['seconds']} s; largest difference: "
+        f"loss shifts {gaps['shifts']:.1e} of the rule's largest, "
+        f"performative risks {gaps['risks']:.1e} relative, "
+        f"{gaps['capped rules']} rules with other cap hits"
+    )
+
+
 def interval(values: np.ndarray) -> tuple[float, float]:
     """Mean and half-width of the 95% t-interval over repetitions (as Chapter 3 reports them)."""
     from inloop.games.statistics import mean_with_interval
@@ -181,7 +226,9 @@ def summary(path: Path = RECORD) -> str:
     keys = {json.dumps(line["settings"], sort_keys=True) for line in lines}
     if len(keys) != 1:
         raise SystemExit(f"{path} mixes repetitions run with different settings: {sorted(keys)}")
-    machines = sorted({line["numerics"] for line in lines})
+    seconds = {}  # numerics fingerprint -> seconds of every repetition recorded there
+    for line in lines:
+        seconds.setdefault(line["numerics"], []).append(line["seconds"])
     rounds = lines[0]["settings"]["rounds"]
     late = slice(rounds // 3, None)  # the rounds after the first transient, as in the chapter
     shifts = {n: np.array([line["rules"][n]["shifts"] for line in lines]) for n in RULES}
@@ -193,8 +240,11 @@ def summary(path: Path = RECORD) -> str:
     out = [
         f"{count} repetitions (numbers {lines[0]['repetition']} to {lines[-1]['repetition']}), "
         f"{rounds} rounds; loss shifts averaged over rounds {late.start + 1} to {rounds}; "
-        f"numerics fingerprints {', '.join(machines)}; "
-        f"{np.mean([line['seconds'] for line in lines]):.0f} s per repetition (one thread)",
+        "seconds per repetition on one thread, by numerics fingerprint: "
+        + ", ".join(
+            f"{machine} {np.mean(times):.0f} s ({len(times)} of them)"
+            for machine, times in sorted(seconds.items())
+        ),
         "",
         "| Rule | Loss shift ×10⁵ | Ratio to $\\tau = 1$ | Final performative risk ×10³ "
         "| Rounds at the cap |",
@@ -236,11 +286,15 @@ def main(argv=None) -> None:
     runner.add_argument("--until", type=int, default=500, help="run repetitions 0 .. UNTIL-1")
     runner.add_argument("--hours", type=float, default=1e9, help="start no repetition after this")
     commands.add_parser("summary", help="print the table over the recorded repetitions")
+    again = commands.add_parser("reproduce", help="rerun a recorded repetition and compare")
+    again.add_argument("repetition", type=int, help="the recorded repetition to run again")
     args = parser.parse_args(argv)
     if args.command == "run":
         if args.workers < 1 or args.until < 1 or args.hours <= 0:
             parser.error("--workers and --until must be positive integers and --hours positive.")
         run(args.workers, args.until, args.hours)
+    elif args.command == "reproduce":
+        print(reproduce(args.repetition))
     else:
         print(summary())
 
