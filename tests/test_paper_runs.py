@@ -69,6 +69,14 @@ def test_summary_reads_the_record_and_refuses_mixed_settings(runner, tmp_path):
         module.summary(record)
 
 
+def test_plus_minus_never_shows_a_zero_half_width(runner):
+    module, _ = runner
+    assert module.plus_minus(0.4412, 0.0213, 2) == "0.44 ± 0.02"
+    assert module.plus_minus(0.0612, 0.0042, 2) == "0.061 ± 0.004"
+    assert module.plus_minus(0.0080, 0.00031, 3) == "0.0080 ± 0.0003"
+    assert module.plus_minus(1.0, 0.0, 2) == "1.00 ± 0.00"  # an exact zero stays as it is
+
+
 def test_reproduce_reruns_a_recorded_repetition_and_measures_the_gap(runner, tmp_path):
     module, _ = runner
     module._start_worker()

@@ -218,6 +218,13 @@ def interval(values: np.ndarray) -> tuple[float, float]:
     return float(mean), float(half)
 
 
+def plus_minus(mean: float, half: float, decimals: int) -> str:
+    """``mean ± half`` with at least ``decimals`` decimals, more where the half-width would show as 0."""
+    if half > 0:
+        decimals = max(decimals, -int(np.floor(np.log10(half))))
+    return f"{mean:.{decimals}f} ± {half:.{decimals}f}"
+
+
 def summary(path: Path = RECORD) -> str:
     """The study's table over every recorded repetition, in Markdown."""
     lines = read_record(path)
@@ -254,11 +261,11 @@ def summary(path: Path = RECORD) -> str:
         shift_mean, shift_half = interval(per_run[name])
         ratio_mean, ratio_half = interval(per_run[name] / per_run["tau = 1"])
         risk_mean, risk_half = interval(final[name])
-        ratio = "1" if name == "tau = 1" else f"{ratio_mean:.2f} ± {ratio_half:.2f}"
+        ratio = "1" if name == "tau = 1" else plus_minus(ratio_mean, ratio_half, 2)
         out.append(
             f"| {LABELS[name]} "
-            f"| {1e5 * shift_mean:.3f} ± {1e5 * shift_half:.3f} | {ratio} "
-            f"| {1e3 * risk_mean:.3f} ± {1e3 * risk_half:.3f} "
+            f"| {plus_minus(1e5 * shift_mean, 1e5 * shift_half, 3)} | {ratio} "
+            f"| {plus_minus(1e3 * risk_mean, 1e3 * risk_half, 3)} "
             f"| {capped[name]:,} of {rounds * count:,} |"
         )
     best = min(("tau = 4", "t/2", "all"), key=lambda name: per_run[name].mean())
@@ -270,8 +277,8 @@ def summary(path: Path = RECORD) -> str:
     largest = max(v.mean() for v in per_run.values())
     out += [
         "",
-        f"all / tau = 2, run by run: {further[0]:.2f} ± {further[1]:.2f}; "
-        f"(gain 1 -> 2) - (gain 2 -> {best}): ({1e5 * gain[0]:.3f} ± {1e5 * gain[1]:.3f})e-5; "
+        f"all / tau = 2, run by run: {plus_minus(*further, 2)}; "
+        f"(gain 1 -> 2) - (gain 2 -> {best}): ({plus_minus(1e5 * gain[0], 1e5 * gain[1], 3)})e-5; "
         f"largest mean shift / smallest final risk: {largest / min(v.mean() for v in final.values()):.1e}; "
         f"final risks within {100 * (spread - 1):.2f}%",
     ]
