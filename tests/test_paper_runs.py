@@ -56,6 +56,9 @@ def test_summary_reads_the_record_and_refuses_mixed_settings(runner, tmp_path):
     assert "loss shifts averaged over rounds 3 to 6" in table
     rows = [row for row in table.splitlines() if row.startswith("| ") and "Rule" not in row]
     assert len(rows) == 5 and rows[0].split("|")[3].strip() == "1"
+    differences = table.splitlines()[-1]
+    assert differences.startswith("final risk minus tau = 1's, run by run, x10^3: tau = 2 ")
+    assert differences.count(" ± ") == 4
     # nothing left to run below --until 3: the runner returns without starting a worker
     module.run(workers=1, until=3, hours=1.0, path=record)
     assert len(module.read_record(record)) == 3

@@ -281,6 +281,12 @@ def summary(path: Path = RECORD) -> str:
         f"(gain 1 -> 2) - (gain 2 -> {best}): ({plus_minus(1e5 * gain[0], 1e5 * gain[1], 3)})e-5; "
         f"largest mean shift / smallest final risk: {largest / min(v.mean() for v in final.values()):.1e}; "
         f"final risks within {100 * (spread - 1):.2f}%",
+        "final risk minus tau = 1's, run by run, x10^3: "
+        + ", ".join(
+            f"{name} {plus_minus(*interval(1e3 * (final[name] - final['tau = 1'])), 3)}"
+            for name in RULES
+            if name != "tau = 1"
+        ),
     ]
     return "\n".join(out)
 
