@@ -222,3 +222,31 @@ def test_the_cross_benchmark_summary_runs_the_chapters_assertions(cross_runner, 
     record.write_text(json.dumps(_cross_line("AdvBench")) + "\n")
     with pytest.raises(ValueError, match="already in"):
         cross_runner.run_part("AdvBench", record)
+
+
+def test_the_execution_report_quotes_the_records_summary(monkeypatch):
+    """The report's Chapter 3 section prints what ``summary`` computes from the record, now."""
+    import re
+
+    monkeypatch.syspath_prepend(str(ROOT / "tools"))
+    import credit_arm_paper_runs as module
+
+    try:
+        count, block = len(module.read_record()), module.summary()
+    finally:
+        sys.modules.pop("credit_arm_paper_runs", None)
+    report = (ROOT / "front" / "execution-report.md").read_text(encoding="utf-8")
+    start = report.index("### Chapter 3: the paper preset")
+    section = report[start : report.index("\n### ", start + 1)]
+    heading = section.splitlines()[0]
+    assert f" {count} of its 500 runs" in heading or (count == 500 and "all 500" in heading)
+    assert block in section, "regenerate the section from `credit_arm_paper_runs.py summary`"
+    findings = section[section.index("Every finding") :].split("\n\n")[0]
+    quoted = re.findall(r"(-?\d+\.\d+) ± (\d+\.\d+)", findings)
+    assert len(quoted) >= 7
+    for mean, half in quoted:  # every interval the prose quotes is one the summary printed
+        assert f"{mean} ± {half}" in block, f"{mean} ± {half} is not in the summary"
+    for percent in re.findall(r"within (\d+\.\d+)%", findings):
+        assert f"within {percent}%" in block
+    row = next(line for line in report.splitlines() if line.startswith("| 3 |"))
+    assert f"the first {count} of the 500" in row or (count == 500 and "all 500" in row)
