@@ -1,6 +1,7 @@
 """The resumable runner of Chapter 3's paper-preset credit study (tools/credit_arm_paper_runs.py)."""
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -226,8 +227,6 @@ def test_the_cross_benchmark_summary_runs_the_chapters_assertions(cross_runner, 
 
 def test_the_execution_report_quotes_the_records_summary(monkeypatch):
     """The report's Chapter 3 section prints what ``summary`` computes from the record, now."""
-    import re
-
     monkeypatch.syspath_prepend(str(ROOT / "tools"))
     import credit_arm_paper_runs as module
 
