@@ -151,6 +151,9 @@ def test_stored_outputs_are_clean(chapter):
         "the chapter must be executed top to bottom once"
     )
     for index, cell in enumerate(cells):
+        assert "execution" not in cell["metadata"], (
+            f"cell {index} stores when it ran (tools/run_notebook.py records no timing)"
+        )
         for output in cell["outputs"]:
             assert output["output_type"] != "error", f"cell {index} stored an error"
             assert output.get("name") != "stderr", f"cell {index} stored text on stderr"

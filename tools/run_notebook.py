@@ -33,6 +33,7 @@ def run(path: Path, timeout: int = 1200, write: bool = True) -> float:
         notebook,
         timeout=timeout,
         kernel_name="python3",
+        record_timing=False,  # no timestamps of when each cell ran in the stored notebook
         resources={"metadata": {"path": str(path.parent)}},
     )
     start = time.perf_counter()
