@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 from inloop.performative import (
+    GaussianLocationProblem,
     affine_risk_minimization,
     bounds,
     proximal_risk_minimization,
@@ -178,3 +179,21 @@ def test_proximal_rrm_rate_is_attained():
             bounds.proximal_rrm_rate(0.9, 1.0, 2.0, weight),
             rtol=1e-10,
         )
+
+
+@pytest.mark.parametrize("epsilon", [0.01, 0.2, 0.249, 0.2499])
+def test_stable_optimal_gap_bound_is_attained_in_the_limit(epsilon):
+    """On the location family the gap over :math:`2L\\varepsilon/\\gamma` is :math:`\\gamma/(2(\\gamma - \\varepsilon\\beta))`.
+
+    With :math:`L = \\beta|\\theta_{PO}|` the ratio tends to 1 as :math:`\\varepsilon \\to \\gamma/(2\\beta)`, so the
+    constant 2 cannot be lowered.
+    """
+    gamma, beta = 1.0, 2.0
+    problem = GaussianLocationProblem(mu=1.0, sigma=0.5, epsilon=epsilon, gamma=gamma, beta=beta)
+    stable, optimal = problem.stable_point, problem.optimal_point
+    bound = bounds.stable_optimal_gap_bound(epsilon, gamma, beta * abs(optimal))
+    ratio = abs(optimal - stable) / bound
+    assert ratio == pytest.approx(gamma / (2 * (gamma - epsilon * beta)), rel=1e-12)
+    assert ratio <= 1
+    if epsilon > 0.2498:
+        assert ratio > 0.9995
