@@ -249,3 +249,12 @@ def test_the_execution_report_quotes_the_records_summary(monkeypatch):
         assert f"within {percent}%" in block
     row = next(line for line in report.splitlines() if line.startswith("| 3 |"))
     assert f"the first {count} of the 500" in row or (count == 500 and "all 500" in row)
+    chapter = json.loads((ROOT / "chapters" / "03_lower_bounds_arm.ipynb").read_text("utf-8"))
+    text = "".join("".join(cell["source"]) for cell in chapter["cells"])
+    claim = re.search(r"the paper preset \(50 rounds, 500 runs\) is recorded ([^|]*)\|", text)
+    assert claim, "Chapter 3's claims table names the paper preset's record"
+    assert f"its first {count} runs" in claim[1] or (
+        count == 500 and claim[1].startswith("in full") and "its 500 runs" in claim[1]
+    ), "Chapter 3's claims table counts the recorded runs"
+    for percent in re.findall(r"(\d+\.\d+)%", claim[1]):  # each one the report's findings give
+        assert f"({percent}%)" in findings, f"{percent}% is not in the report's findings"

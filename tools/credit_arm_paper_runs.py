@@ -1,9 +1,9 @@
 """Chapter 3's credit ARM study at the paper preset, run in parts and recorded repetition by repetition.
 
 The paper preset of the study (:attr:`inloop.performative.arm_settings.ARMSettings.PAPER`: 50 rounds,
-500 repetitions, at most 5,000 L-BFGS iterations per round, all borrowers) costs about 130
-seconds per repetition on one thread (its five rules share their common first rounds), about nine
-hours for the 500 on two cores, far beyond the book's budget. This script runs it in
+500 repetitions, at most 5,000 L-BFGS iterations per round, all borrowers) costs 88 to 130
+seconds per repetition on one thread, depending on the processor (its five rules share their common
+first rounds), six to nine hours for the 500 on two cores, far beyond the book's budget. This script runs it in
 parts that can be resumed: every repetition is independent (repetition ``r`` draws its samples with
 seed ``credit_run_seed + r`` for every rule), so each call runs repetitions missing from the record,
 one single-threaded process per worker, and appends one JSON line per finished repetition. The
