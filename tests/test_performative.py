@@ -131,15 +131,6 @@ def test_mean_estimation_has_equal_stable_and_optimal_points():
     assert problem.optimal_point == pytest.approx(100.0)
 
 
-def test_gap_bound_holds_on_the_linear_quadratic_family():
-    for eps in np.linspace(0.01, 0.24, 12):
-        problem = GaussianLocationProblem(mu=1.0, sigma=0.5, epsilon=eps, gamma=1.0, beta=2.0)
-        lipschitz = 2.0 * max(abs(problem.stable_point), abs(problem.optimal_point))
-        assert abs(problem.optimal_point - problem.stable_point) <= stable_optimal_gap_bound(
-            eps, 1.0, lipschitz
-        )
-
-
 def test_sampling_matches_the_distribution_map():
     problem = GaussianLocationProblem(mu=1.0, sigma=0.5, epsilon=0.5)
     samples = problem.sample(np.array([0.0, 2.0]), 200_000, np.random.default_rng(0))
